@@ -1,0 +1,150 @@
+/**
+ * The compiled policy: written by the constructs at synth time as `config.json` beside the
+ * authorizer bundle, read once by the authorizer at cold start. This file is the contract
+ * between `lib/` and `lambda/`, so it imports nothing and every field is plain JSON.
+ */
+
+/** Format version; the authorizer rejects a config whose version it does not know. */
+export const AUTHORIZER_CONFIG_VERSION = 1;
+
+/** Stage variable that names the Gatehouse API a request belongs to. */
+export const API_STAGE_VARIABLE = 'gatehouseApi';
+
+export interface AuthorizerConfig {
+  readonly version: typeof AUTHORIZER_CONFIG_VERSION;
+  /** Construct path of the gateway, for log lines. */
+  readonly gateway: string;
+  /** JWT validators by id. */
+  readonly jwtValidators: Readonly<Record<string, JwtValidatorConfig>>;
+  /** APIs by the value of the `gatehouseApi` stage variable. */
+  readonly apis: Readonly<Record<string, ApiConfig>>;
+}
+
+export interface ApiConfig {
+  /** Construct path of the API, for log lines and the report. */
+  readonly name: string;
+  readonly operations: readonly OperationConfig[];
+}
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'ANY';
+
+export interface OperationConfig {
+  readonly method: HttpMethod;
+  /** API Gateway resource path template, such as `/orders/{orderId}`. */
+  readonly path: string;
+  /**
+   * Id of the API Gateway authorizer this operation uses. Operations that share an id share
+   * identity sources and one result cache, so a returned policy lists only operations of
+   * its own authorizer.
+   */
+  readonly authorizer: string;
+  readonly access: AccessRequirement;
+}
+
+/** What a caller must present to reach an operation. */
+export type AccessRequirement =
+  | AnonymousRequirement
+  | JwtRequirement
+  | AllOfRequirement
+  | AnyOfRequirement;
+
+export interface AnonymousRequirement {
+  readonly kind: 'anonymous';
+}
+
+export interface JwtRequirement {
+  readonly kind: 'jwt';
+  /** Key into `AuthorizerConfig.jwtValidators`. */
+  readonly validator: string;
+  /** Claim checks of this scope, on top of the validator's own; every entry must pass. */
+  readonly claims: readonly ClaimCheckConfig[];
+}
+
+export interface AllOfRequirement {
+  readonly kind: 'allOf';
+  readonly of: readonly AccessRequirement[];
+}
+
+export interface AnyOfRequirement {
+  readonly kind: 'anyOf';
+  readonly of: readonly AccessRequirement[];
+}
+
+/**
+ * One claim check. The claim may be a string, a space-separated string (`scope`), or an
+ * array of strings (`roles`); it passes when it contains all, or any, of `values`.
+ */
+export interface ClaimCheckConfig {
+  /** Claim name; a dot separates nested names, as in `realm_access.roles`. */
+  readonly claim: string;
+  readonly values: readonly string[];
+  readonly match: 'all' | 'any';
+}
+
+export type JwsAlgorithm =
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'Ed25519';
+
+export interface JwtValidatorConfig {
+  /** Accepted issuers; a token matches when its `iss` matches any entry. */
+  readonly issuers: readonly IssuerConfig[];
+  /** Accepted audiences, any of which matches; `null` only after an explicit `allowAnyAudience`. */
+  readonly audiences: readonly string[] | null;
+  readonly algorithms: readonly JwsAlgorithm[];
+  readonly keys: KeySourceConfig;
+  readonly clockSkewSeconds: number;
+  readonly requireExpiry: boolean;
+  /** Oldest `iat` accepted, in seconds; absent means no age limit. */
+  readonly maxTokenAgeSeconds?: number;
+  /** Where the token is read from, tried in order; the first source present is used. */
+  readonly tokenSources: readonly TokenSourceConfig[];
+  /** Claim checks every token of this validator must pass. */
+  readonly claims: readonly ClaimCheckConfig[];
+  /** Claims copied into the authorizer context, under `context.<contextKey>`. */
+  readonly forwardClaims: readonly ForwardedClaimConfig[];
+  readonly keyCache: KeyCacheConfig;
+}
+
+export type IssuerConfig =
+  | { readonly kind: 'exact'; readonly issuer: string }
+  /**
+   * A multi-tenant issuer: `template` holds one `{tenant}` placeholder, and only the listed
+   * tenants are accepted.
+   */
+  | { readonly kind: 'pattern'; readonly template: string; readonly tenants: readonly string[] };
+
+export type KeySourceConfig =
+  | { readonly kind: 'discovery'; readonly url: string }
+  | { readonly kind: 'jwks'; readonly url: string }
+  /** Public keys given in code, already converted to JWK at synth time. */
+  | { readonly kind: 'inline'; readonly keys: readonly Record<string, unknown>[] };
+
+export type TokenSourceConfig =
+  | { readonly in: 'header'; readonly name: string; readonly scheme?: string }
+  | { readonly in: 'query'; readonly name: string }
+  | { readonly in: 'cookie'; readonly name: string };
+
+export interface ForwardedClaimConfig {
+  readonly claim: string;
+  readonly contextKey: string;
+}
+
+export interface KeyCacheConfig {
+  /** Timeout of one JWKS or discovery request. */
+  readonly fetchTimeoutMs: number;
+  /** Shortest time between two fetches caused by unknown key ids. */
+  readonly refetchCooldownSeconds: number;
+  /** How long fetched keys are used before a background refresh is due. */
+  readonly maxAgeSeconds: number;
+  /** How long the last good keys keep working while the key source fails. */
+  readonly maxStaleSeconds: number;
+}

@@ -1,0 +1,33 @@
+/**
+ * A request as the policy sees it: the parts of an API Gateway REQUEST authorizer event that
+ * a decision may read, normalized by the handler so the policy never touches the raw event.
+ */
+export interface AuthRequest {
+  readonly requestId: string;
+  /** Value of the `gatehouseApi` stage variable. */
+  readonly api: string;
+  /** HTTP method of the request, upper case. */
+  readonly method: string;
+  /** Resource path template that API Gateway matched, such as `/orders/{orderId}`. */
+  readonly resourcePath: string;
+  /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{method}/{path}` of this call. */
+  readonly methodArn: string;
+  /** Header values by lower-case name; a repeated header keeps every value in order. */
+  readonly headers: ReadonlyMap<string, readonly string[]>;
+  /** Query parameter values by name (case-sensitive); a repeated one keeps every value. */
+  readonly query: ReadonlyMap<string, readonly string[]>;
+  readonly sourceIp?: string;
+  /** The client certificate of a mutual TLS connection, as API Gateway passes it. */
+  readonly clientCertificate?: ClientCertificateInput;
+  /** Time of the decision in seconds since the epoch. */
+  readonly now: number;
+}
+
+export interface ClientCertificateInput {
+  readonly pem: string;
+  readonly subjectDn?: string;
+  readonly issuerDn?: string;
+  readonly serialNumber?: string;
+  readonly validFrom?: string;
+  readonly validTo?: string;
+}
