@@ -18,6 +18,10 @@ export interface AuthorizerConfig {
   readonly jwtValidators: Readonly<Record<string, JwtValidatorConfig>>;
   /** APIs by the value of the `gatehouseApi` stage variable. */
   readonly apis: Readonly<Record<string, ApiConfig>>;
+  /** Basic user stores by id; absent when no policy accepts Basic credentials. */
+  readonly basicUserStores?: Readonly<Record<string, BasicUserStoreConfig>>;
+  /** The token broker the authorizer asks for backend credentials; absent when none is used. */
+  readonly tokenBroker?: TokenBrokerClientConfig;
 }
 
 export interface ApiConfig {
@@ -39,6 +43,8 @@ export interface OperationConfig {
    */
   readonly authorizer: string;
   readonly access: AccessRequirement;
+  /** Credential the authorizer fetches from the token broker for this operation's backend. */
+  readonly backendCredential?: BackendCredentialConfig;
 }
 
 /** What a caller must present to reach an operation. */
@@ -46,7 +52,8 @@ export type AccessRequirement =
   | AnonymousRequirement
   | JwtRequirement
   | AllOfRequirement
-  | AnyOfRequirement;
+  | AnyOfRequirement
+  | BasicRequirement;
 
 export interface AnonymousRequirement {
   readonly kind: 'anonymous';
@@ -68,6 +75,41 @@ export interface AllOfRequirement {
 export interface AnyOfRequirement {
   readonly kind: 'anyOf';
   readonly of: readonly AccessRequirement[];
+}
+
+/** RFC 7617 Basic credentials checked against the salted hashes of a user store. */
+export interface BasicRequirement {
+  readonly kind: 'basic';
+  /** Key into `AuthorizerConfig.basicUserStores`. */
+  readonly userStore: string;
+}
+
+export interface BasicUserStoreConfig {
+  /** ARN of the Secrets Manager secret that contains the user records. */
+  readonly secretArn: string;
+  /** Realm sent in `WWW-Authenticate: Basic realm="..."`. */
+  readonly realm: string;
+  /** How long the authorizer uses a fetched copy of the secret before fetching it again. */
+  readonly refreshSeconds: number;
+}
+
+export interface TokenBrokerClientConfig {
+  /** Name or ARN of the token broker function. */
+  readonly functionName: string;
+  /** Seconds before a broker credential expires at which the authorizer stops reusing it. */
+  readonly expiryMarginSeconds: number;
+}
+
+export interface BackendCredentialConfig {
+  /** Connection id in the token broker's config. */
+  readonly connection: string;
+  /**
+   * Key into `AuthorizerConfig.jwtValidators` whose validated token the broker exchanges
+   * (RFC 8693); absent when the broker sends the gateway's own credential.
+   */
+  readonly subjectValidator?: string;
+  /** Authorizer context key that carries the header value to the integration. */
+  readonly contextKey: string;
 }
 
 /**
