@@ -22,6 +22,8 @@ export interface AuthorizerConfig {
   readonly basicUserStores?: Readonly<Record<string, BasicUserStoreConfig>>;
   /** The token broker the authorizer asks for backend credentials; absent when none is used. */
   readonly tokenBroker?: TokenBrokerClientConfig;
+  /** Subscription key settings; absent when no policy reads subscription keys. */
+  readonly subscriptions?: SubscriptionsConfig;
 }
 
 export interface ApiConfig {
@@ -53,7 +55,9 @@ export type AccessRequirement =
   | JwtRequirement
   | AllOfRequirement
   | AnyOfRequirement
-  | BasicRequirement;
+  | BasicRequirement
+  | SubscriptionKeyRequirement
+  | ClientCertificateRequirement;
 
 export interface AnonymousRequirement {
   readonly kind: 'anonymous';
@@ -110,6 +114,86 @@ export interface BackendCredentialConfig {
   readonly subjectValidator?: string;
   /** Authorizer context key that carries the header value to the integration. */
   readonly contextKey: string;
+}
+
+/**
+ * Identity rules for the client certificate of a mutual TLS connection. API Gateway has
+ * already checked the chain against the trust store; these checks come on top.
+ */
+export interface ClientCertificateRequirement {
+  readonly kind: 'clientCertificate';
+  /**
+   * Allowed identities; the certificate passes when it matches any entry. `null` only after
+   * an explicit `allowAnyIdentity`, when every certificate of the trust store passes.
+   */
+  readonly identities: readonly CertificateIdentityConfig[] | null;
+  /** PEM certificates of the trust store; the certificate's issuer must be one of them. */
+  readonly certificateAuthorities: readonly string[];
+  readonly revocation: CertificateRevocationConfig;
+}
+
+/**
+ * One allowed identity: every field present must match. Thumbprints are upper-case hex
+ * without colons (40 digits for SHA-1, 64 for SHA-256); serial numbers are upper-case hex
+ * without leading zeros; distinguished names are in the canonical form of
+ * `lambda/policy/certificate/names.ts`.
+ */
+export interface CertificateIdentityConfig {
+  readonly thumbprint?: string;
+  readonly serialNumber?: string;
+  readonly subject?: string;
+  readonly commonName?: string;
+  readonly dnsName?: string;
+  readonly issuerSubject?: string;
+  readonly issuerThumbprint?: string;
+  /** Consumer id put in the authorizer context when this entry matches. */
+  readonly consumerId?: string;
+}
+
+export type CertificateRevocationConfig =
+  | { readonly mode: 'none' }
+  | {
+      readonly mode: 'crl';
+      /** DER CRLs in base64, shipped with the trust store. */
+      readonly crls: readonly string[];
+      /** Whether to fetch CRLs from the certificate's HTTP distribution points. */
+      readonly fetchDistributionPoints: boolean;
+      readonly fetchTimeoutMs: number;
+      /** Longest time a fetched CRL is used; a CRL's own `nextUpdate` may cut it shorter. */
+      readonly cacheSeconds: number;
+      /** Deny a certificate that no shipped or fetched CRL covers. */
+      readonly requireCrl: boolean;
+      /** Allow the request when a distribution point cannot be fetched. */
+      readonly failOpen: boolean;
+    };
+
+/**
+ * A subscription key that the registry lists, whose subscription is active and covers this
+ * API. The authorizer hands the key to API Gateway as the usage identifier.
+ */
+export interface SubscriptionKeyRequirement {
+  readonly kind: 'subscriptionKey';
+  /** Header that carries the key, lower case; matched case-insensitively. */
+  readonly header: string;
+  /** Query parameter read only when the header is absent; absent means header only. */
+  readonly queryParameter?: string;
+  /**
+   * When true, a request with no key passes with an empty grant, but a presented key must
+   * still be valid. When false, a missing key is denied.
+   */
+  readonly optional: boolean;
+}
+
+/**
+ * How the authorizer reads the subscription registry. The table name comes from the
+ * function's `GATEHOUSE_SUBSCRIPTION_TABLE` environment variable, because it is only known
+ * at deploy time.
+ */
+export interface SubscriptionsConfig {
+  /** How long one instance reuses a registry lookup, found or not found. */
+  readonly lookupCacheSeconds: number;
+  /** Gatehouse API ids covered by each product, by product id. */
+  readonly products: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
