@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { AuthorizerConfig } from '../policy/config';
+import { Decision, decide } from '../policy/decide';
+import { AccessDenied } from '../policy/failure';
+import { loadConfig } from '../policy/load-config';
+import { RequestAuthorizerEvent, toAuthRequest } from './event';
+import { logDecision } from './log';
+import { AuthorizerResult, toResult } from './response';
+
+let config: AuthorizerConfig | Error | undefined;
+
+/** Reads `config.json` beside the bundle once; a bad config is kept so every request denies. */
+function currentConfig(): AuthorizerConfig | Error {
+  if (config === undefined) {
+    try {
+      config = loadConfig(join(__dirname, 'config.json'));
+    } catch (error) {
+      config = error instanceof Error ? error : new Error(String(error));
+    }
+  }
+  return config;
+}
+
+/** The REQUEST authorizer: any failure inside ends in a denial, never in an allow. */
+export async function handler(event: RequestAuthorizerEvent): Promise<AuthorizerResult> {
+  const started = performance.now();
+  const request = toAuthRequest(event, Date.now());
+  const loaded = currentConfig();
+  const decision: Decision =
+    loaded instanceof Error
+      ? {
+          allowed: false,
+          failure: new AccessDenied('INTERNAL_ERROR', 403, `config not loaded: ${loaded.message}`),
+        }
+      : await decide(loaded, request);
+
+  logDecision(decision, request, performance.now() - started);
+  return toResult(decision, request);
+}

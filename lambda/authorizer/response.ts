@@ -1,0 +1,76 @@
+import { Decision } from '../policy/decide';
+import { AuthorizerContext } from '../policy/evaluator';
+import { allowedResourceArns } from '../policy/method-arn';
+import { AuthRequest } from '../policy/request';
+
+/** The answer of a REQUEST authorizer: an IAM policy plus context for the backend. */
+export interface AuthorizerResult {
+  readonly principalId: string;
+  readonly policyDocument: {
+    readonly Version: '2012-10-17';
+    readonly Statement: readonly PolicyStatement[];
+  };
+  readonly context?: AuthorizerContext;
+  readonly usageIdentifierKey?: string;
+}
+
+interface PolicyStatement {
+  readonly Action: 'execute-api:Invoke';
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Resource: readonly string[];
+}
+
+/** Creates a policy with one Allow statement over `resources`. */
+export function allowResult(
+  principalId: string,
+  resources: readonly string[],
+  context: AuthorizerContext,
+  usageIdentifierKey?: string,
+): AuthorizerResult {
+  return {
+    principalId,
+    policyDocument: policy('Allow', resources),
+    context,
+    ...(usageIdentifierKey === undefined ? {} : { usageIdentifierKey }),
+  };
+}
+
+/** Creates a policy that denies the request's own method ARN, which API Gateway turns into 403. */
+export function denyResult(methodArn: string, code: string): AuthorizerResult {
+  return {
+    principalId: 'anonymous',
+    policyDocument: policy('Deny', [methodArn]),
+    context: { gatehouseCode: code },
+  };
+}
+
+function policy(effect: 'Allow' | 'Deny', resources: readonly string[]) {
+  return {
+    Version: '2012-10-17' as const,
+    Statement: [{ Action: 'execute-api:Invoke' as const, Effect: effect, Resource: resources }],
+  };
+}
+
+/**
+ * Turns a decision into API Gateway's answer: a policy for an allow or a 403, and the
+ * `Unauthorized` error that API Gateway's contract reserves for a 401.
+ */
+export function toResult(decision: Decision, request: AuthRequest): AuthorizerResult {
+  if (!decision.allowed) {
+    if (decision.failure.status === 401) {
+      throw new Error('Unauthorized');
+    }
+    return denyResult(request.methodArn, decision.failure.code);
+  }
+  const { allowedOperations, deniedOperations, grant } = decision;
+  const resources = allowedResourceArns(request.methodArn, allowedOperations, deniedOperations);
+  if (resources.length === 0) {
+    return denyResult(request.methodArn, 'UNSAFE_METHOD_ARN');
+  }
+  return allowResult(
+    grant.principalId ?? 'anonymous',
+    resources,
+    grant.context,
+    grant.usageIdentifierKey,
+  );
+}

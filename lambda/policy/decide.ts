@@ -1,0 +1,116 @@
+import { ApiConfig, AuthorizerConfig, OperationConfig } from './config';
+import { EvaluationContext, Grant } from './evaluator';
+import { evaluate, mergeGrants } from './evaluators';
+import { AccessDenied } from './failure';
+import { AuthRequest } from './request';
+
+/** The outcome of one decision. */
+export type Decision =
+  | {
+      readonly allowed: true;
+      readonly api: ApiConfig;
+      readonly operation: OperationConfig;
+      /** The requested operation first, then every other operation of its authorizer that passed. */
+      readonly allowedOperations: readonly OperationConfig[];
+      /** Operations of the same authorizer that this caller may not reach. */
+      readonly deniedOperations: readonly OperationConfig[];
+      readonly grant: Grant;
+    }
+  | {
+      readonly allowed: false;
+      readonly api?: ApiConfig;
+      readonly operation?: OperationConfig;
+      readonly failure: AccessDenied;
+    };
+
+/**
+ * Decides a request: finds its operation, evaluates that operation's requirement, and when
+ * it passes also evaluates every other operation that shares its authorizer, because API
+ * Gateway caches the returned policy for all of them. Never rejects; an unexpected error
+ * becomes a denial with code `INTERNAL_ERROR`.
+ */
+export async function decide(config: AuthorizerConfig, request: AuthRequest): Promise<Decision> {
+  const api = Object.hasOwn(config.apis, request.api) ? config.apis[request.api] : undefined;
+  if (api === undefined) {
+    return deny(
+      new AccessDenied('API_NOT_FOUND', 403, `no API ${JSON.stringify(request.api)} in the config`),
+    );
+  }
+  const operation = findOperation(api, request.method, request.resourcePath);
+  if (operation === undefined) {
+    const name = `${request.method} ${request.resourcePath}`;
+    return deny(
+      new AccessDenied('OPERATION_NOT_FOUND', 403, `no operation ${name} in API ${api.name}`),
+      api,
+    );
+  }
+
+  const context = createContext(config, request);
+  let grant: Grant;
+  try {
+    grant = await evaluate(operation.access, context);
+  } catch (error) {
+    return deny(asAccessDenied(error), api, operation);
+  }
+
+  const siblings = api.operations.filter(
+    (other) => other !== operation && other.authorizer === operation.authorizer,
+  );
+  const results = await Promise.all(
+    siblings.map((other) => evaluate(other.access, context).catch(() => undefined)),
+  );
+  const passed = siblings.filter((_, index) => results[index] !== undefined);
+  return {
+    allowed: true,
+    api,
+    operation,
+    allowedOperations: [operation, ...passed],
+    deniedOperations: siblings.filter((_, index) => results[index] === undefined),
+    grant: mergeGrants([
+      grant,
+      ...results.filter((result): result is Grant => result !== undefined),
+    ]),
+  };
+}
+
+/** Finds the operation for a method and resource path, preferring an exact method to `ANY`. */
+export function findOperation(
+  api: ApiConfig,
+  method: string,
+  resourcePath: string,
+): OperationConfig | undefined {
+  const onPath = api.operations.filter((operation) => operation.path === resourcePath);
+  return (
+    onPath.find((operation) => operation.method === method) ??
+    onPath.find((operation) => operation.method === 'ANY')
+  );
+}
+
+/** Creates the per-decision context whose memo shares token checks between operations. */
+export function createContext(config: AuthorizerConfig, request: AuthRequest): EvaluationContext {
+  const results = new Map<string, Promise<unknown>>();
+  return {
+    config,
+    request,
+    memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+      let result = results.get(key) as Promise<T> | undefined;
+      if (result === undefined) {
+        result = compute();
+        results.set(key, result);
+      }
+      return result;
+    },
+  };
+}
+
+function asAccessDenied(error: unknown): AccessDenied {
+  if (error instanceof AccessDenied) {
+    return error;
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AccessDenied('INTERNAL_ERROR', 403, `decision failed: ${reason}`, { cause: error });
+}
+
+function deny(failure: AccessDenied, api?: ApiConfig, operation?: OperationConfig): Decision {
+  return { allowed: false, api, operation, failure };
+}

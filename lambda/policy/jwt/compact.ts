@@ -1,0 +1,70 @@
+import { AccessDenied } from '../failure';
+
+/** Longest token accepted, in characters; API Gateway caps a header at 10 KB anyway. */
+export const MAX_TOKEN_LENGTH = 12288;
+
+/** A compact JWS split into its parts, with the header and payload parsed. */
+export interface CompactJws {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** `base64url(header) + '.' + base64url(payload)`, the bytes the signature covers. */
+  readonly signingInput: string;
+  readonly signature: Buffer;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Splits a compact JWS into header, payload and signature. Rejects anything but three
+ * canonical base64url segments whose header and payload are JSON objects.
+ */
+export function parseCompactJws(token: string): CompactJws {
+  if (token.length > MAX_TOKEN_LENGTH) {
+    throw malformed(
+      `token is ${token.length} characters, more than the ${MAX_TOKEN_LENGTH} allowed`,
+    );
+  }
+  const parts = token.split('.');
+  if (parts.length !== 3) {
+    throw malformed(`token has ${parts.length} segments, expected 3`);
+  }
+
+  const [headerPart, payloadPart, signaturePart] = parts;
+  const header = decodeJsonObject(headerPart, 'header');
+  const payload = decodeJsonObject(payloadPart, 'payload');
+  const signature = decodeSegment(signaturePart, 'signature');
+  return { header, payload, signingInput: `${headerPart}.${payloadPart}`, signature };
+}
+
+/**
+ * Decodes one base64url segment. Padding, other alphabets and non-zero trailing bits are
+ * rejected, so each byte string has exactly one accepted encoding.
+ */
+function decodeSegment(segment: string, name: string): Buffer {
+  if (!BASE64URL.test(segment) || segment.length % 4 === 1) {
+    throw malformed(`token ${name} is not base64url`);
+  }
+  const bytes = Buffer.from(segment, 'base64url');
+  if (bytes.toString('base64url') !== segment) {
+    throw malformed(`token ${name} is not canonical base64url`);
+  }
+  return bytes;
+}
+
+function decodeJsonObject(segment: string, name: string): Record<string, unknown> {
+  const text = decodeSegment(segment, name).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw malformed(`token ${name} is not JSON`, error);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw malformed(`token ${name} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function malformed(message: string, cause?: unknown): AccessDenied {
+  return new AccessDenied('TOKEN_MALFORMED', 401, message, { cause });
+}

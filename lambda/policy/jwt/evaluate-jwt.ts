@@ -1,0 +1,66 @@
+import { AuthorizerConfig, JwtRequirement, JwtValidatorConfig } from '../config';
+import { AuthorizerContext, EvaluationContext, Grant } from '../evaluator';
+import { KeySet, createKeySet } from '../keys/key-set';
+import { checkRequiredClaims, readClaim } from './claims';
+import { readToken } from './token-source';
+import { JwtClaims, verifyJwt } from './verify-jwt';
+
+/** Key sets by validator id, one map per loaded config, kept for the life of the instance. */
+const keySets = new WeakMap<AuthorizerConfig, Map<string, KeySet>>();
+
+/**
+ * Evaluates a `jwt` requirement: reads and verifies the token once per decision (through
+ * the decision's memo), then checks the validator's and the requirement's claims.
+ */
+export async function evaluateJwt(
+  requirement: JwtRequirement,
+  context: EvaluationContext,
+): Promise<Grant> {
+  const validator = context.config.jwtValidators[requirement.validator];
+  if (validator === undefined) {
+    throw new Error(`config has no JWT validator ${requirement.validator}`);
+  }
+
+  const claims = await context.memo(`jwt:${requirement.validator}`, async () => {
+    const token = readToken(context.request, validator.tokenSources);
+    const keySet = keySetFor(context.config, requirement.validator, validator);
+    const verified = await verifyJwt(token, validator, keySet, context.request.now);
+    checkRequiredClaims(verified, validator.claims);
+    return verified;
+  });
+  checkRequiredClaims(claims, requirement.claims);
+
+  const principal = claims.sub;
+  return {
+    principalId: typeof principal === 'string' ? principal : undefined,
+    context: forwardedClaims(claims, validator),
+  };
+}
+
+function keySetFor(config: AuthorizerConfig, id: string, validator: JwtValidatorConfig): KeySet {
+  let byId = keySets.get(config);
+  if (byId === undefined) {
+    byId = new Map();
+    keySets.set(config, byId);
+  }
+  let keySet = byId.get(id);
+  if (keySet === undefined) {
+    keySet = createKeySet(validator.keys, validator.issuers, validator.keyCache);
+    byId.set(id, keySet);
+  }
+  return keySet;
+}
+
+/** Copies the chosen claims into the context: strings as they are, arrays joined by spaces. */
+function forwardedClaims(claims: JwtClaims, validator: JwtValidatorConfig): AuthorizerContext {
+  const context: AuthorizerContext = {};
+  for (const { claim, contextKey } of validator.forwardClaims) {
+    const value = readClaim(claims, claim);
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      context[contextKey] = String(value);
+    } else if (Array.isArray(value)) {
+      context[contextKey] = value.filter((item) => typeof item !== 'object').join(' ');
+    }
+  }
+  return context;
+}

@@ -1,0 +1,75 @@
+import { OperationConfig } from './config';
+
+/**
+ * Returns the execute-api resource ARNs of a policy that allows `allowed` and nothing in
+ * `denied`. An operation becomes `.../{METHOD}/{path}` with each `{param}` as `*` (and `*`
+ * for the method `ANY`). IAM's `*` also matches `/`, so `/orders/*` would cover
+ * `/orders/{id}/items` too: an allowed operation whose pattern could match a denied one is
+ * left out, except the requested operation, which then gets its exact `methodArn`. The
+ * result is empty when even that is unsafe.
+ *
+ * @param methodArn the request's `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{method}/{path}`
+ */
+export function allowedResourceArns(
+  methodArn: string,
+  allowed: readonly OperationConfig[],
+  denied: readonly OperationConfig[],
+): string[] {
+  const base = stageArn(methodArn);
+  const deniedPatterns = denied.map(operationPattern);
+  const arns: string[] = [];
+  allowed.forEach((operation, index) => {
+    const pattern = operationPattern(operation);
+    const overlaps = deniedPatterns.some((other) => patternsOverlap(pattern, other));
+    if (!overlaps) {
+      arns.push(`${base}/${pattern}`);
+    } else if (index === 0 && !/[*?]/.test(methodArn)) {
+      // A path such as `/orders/*` would be a wildcard in IAM, so it is never echoed.
+      arns.push(methodArn);
+    }
+  });
+  return arns;
+}
+
+/** Returns `arn:...:{apiId}/{stage}`, the part of a method ARN before the method. */
+export function stageArn(methodArn: string): string {
+  // The path may contain colons, so split off the five fixed ARN fields first.
+  const fields = methodArn.split(':');
+  const [apiId, stage] = fields.slice(5).join(':').split('/');
+  if (fields[0] !== 'arn' || fields[2] !== 'execute-api' || !apiId || !stage) {
+    throw new Error(`methodArn ${JSON.stringify(methodArn)} is not an execute-api method ARN`);
+  }
+  return `${fields.slice(0, 5).join(':')}:${apiId}/${stage}`;
+}
+
+/** Returns `{METHOD}{path}` with `*` for `ANY` and for each path parameter. */
+export function operationPattern(operation: OperationConfig): string {
+  const method = operation.method === 'ANY' ? '*' : operation.method;
+  return method + operation.path.replace(/\{[^}]*\}/g, '*');
+}
+
+/**
+ * Tells whether some string matches both glob patterns, where `*` matches any run of
+ * characters, `/` included, and every other character matches itself.
+ */
+export function patternsOverlap(a: string, b: string): boolean {
+  const seen = new Set<number>();
+  const walk = (i: number, j: number): boolean => {
+    const state = i * (b.length + 1) + j;
+    if (seen.has(state)) {
+      return false;
+    }
+    seen.add(state);
+    if (i === a.length && j === b.length) {
+      return true;
+    }
+    if (a[i] === '*' && (walk(i + 1, j) || (j < b.length && walk(i, j + 1)))) {
+      return true;
+    }
+    if (b[j] === '*' && (walk(i, j + 1) || (i < a.length && walk(i + 1, j)))) {
+      return true;
+    }
+    return i < a.length && j < b.length && a[i] === b[j] && walk(i + 1, j + 1);
+  };
+  return walk(0, 0);
+}
