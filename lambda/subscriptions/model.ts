@@ -35,7 +35,7 @@ export const KEY_SLOTS: readonly KeySlot[] = ['primary', 'secondary'];
 export interface SubscriptionKey {
   /** SHA-256 of the key value, hex encoded. The value itself is never stored. */
   readonly hash: string;
-  /** Counts regenerations; part of the API key name, so a retry finds its own API key. */
+  /** Counts regenerations of this slot, starting at 1. */
   readonly generation: number;
   readonly createdAt: string;
   /** Id of the API Gateway API key that carries this value, once it exists. */

@@ -12,9 +12,12 @@ export interface Reconciled {
   readonly values: KeyValues;
 }
 
-/** Returns the API key name for one generation of a slot, so a retry can find its own key. */
-export function apiKeyName(subscriptionId: string, slot: KeySlot, generation: number): string {
-  return `gatehouse.${subscriptionId}.${slot}.${generation}`;
+/**
+ * Returns the API key name of a slot. Before creating a slot's key, every key of that name is
+ * deleted, which clears both a key whose create reply was lost and one left by a regenerate.
+ */
+export function apiKeyName(subscriptionId: string, slot: KeySlot): string {
+  return `gatehouse.${subscriptionId}.${slot}`;
 }
 
 /**
@@ -120,7 +123,7 @@ export class ApiKeyReconciler {
     }
 
     // A create whose reply was lost left a key under this name; it is removed, not reused.
-    await this.gateway.deleteKeysNamed(apiKeyName(current.id, slot, current.keys[slot].generation));
+    await this.gateway.deleteKeysNamed(apiKeyName(current.id, slot));
     if (!issued[slot]) {
       const rotated = await rotateSlot(this.store, current, slot, this.now());
       current = rotated.subscription;
@@ -129,7 +132,7 @@ export class ApiKeyReconciler {
 
     const key = current.keys[slot];
     const enabled = current.state === 'active';
-    const name = apiKeyName(current.id, slot, key.generation);
+    const name = apiKeyName(current.id, slot);
     const apiKeyId = await this.gateway.createKey(name, issued[slot] as string, enabled);
     return this.writeKey(current, slot, { apiKeyId, apiKeyEnabled: enabled, planAttached: false });
   }
