@@ -1,3 +1,4 @@
+import { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 import { AccessRequirement, ClaimCheckConfig, JwtValidatorConfig } from '../../lambda/policy/config';
 import { GatehouseValidationError } from './errors';
@@ -11,6 +12,8 @@ export interface IJwtValidator extends IConstruct {
   _compile(): JwtValidatorConfig;
   /** Returns the identity sources that carry this validator's token, or none when uncacheable. */
   _identitySources(): string[] | undefined;
+  /** Returns the backend request headers this validator fills, mapped to authorizer context keys. */
+  _forwardedHeaders(): Record<string, string>;
 }
 
 /** What an access policy needs from the gateway that compiles it. */
@@ -19,6 +22,16 @@ export interface PolicyCompileContext {
   readonly scope: IConstruct;
   /** Adds a validator to the authorizer config once and returns its id there. */
   registerJwtValidator(validator: IJwtValidator): string;
+  /**
+   * Adds `value` under `config[section][id]`, for sections such as `basicUserStores` that
+   * policies other than JWT fill. Registering the same id twice keeps the first value.
+   */
+  registerConfigEntry(section: string, id: string, value: unknown): void;
+  /**
+   * Runs `grant` with the authorizer function once it exists, so a policy can let the
+   * authorizer read what it needs (a secret, a table).
+   */
+  addAuthorizerGrant(grant: (authorizer: IFunction) => void): void;
 }
 
 /**
@@ -97,6 +110,14 @@ export abstract class AccessPolicy {
 
   /** Returns the request inputs a decision under this policy reads. */
   public abstract _inputs(): PolicyInputs;
+
+  /**
+   * Returns the backend request headers this policy fills from the authorizer context, as
+   * header name to context key.
+   */
+  public _forwardedHeaders(): Record<string, string> {
+    return {};
+  }
 }
 
 class AnonymousPolicy extends AccessPolicy {
@@ -122,15 +143,17 @@ class JwtPolicy extends AccessPolicy {
   }
 
   public _compile(context: PolicyCompileContext): AccessRequirement {
-    const claims = (this.options.requiredClaims ?? []).map((claim) =>
-      compileClaim(claim, context.scope),
-    );
+    const claims = compileRequiredClaims(this.options.requiredClaims ?? [], context.scope);
     return { kind: 'jwt', validator: context.registerJwtValidator(this.validator), claims };
   }
 
   public _inputs(): PolicyInputs {
     const sources = this.validator._identitySources();
     return sources ? { identitySources: sources, cacheable: true } : uncacheable();
+  }
+
+  public _forwardedHeaders(): Record<string, string> {
+    return this.validator._forwardedHeaders();
   }
 }
 
@@ -168,6 +191,18 @@ class CompositePolicy extends AccessPolicy {
     const sameInputs = inputs.every((input) => union([input]).join() === first.join());
     return sameInputs ? { identitySources: first, cacheable: true } : uncacheable();
   }
+
+  public _forwardedHeaders(): Record<string, string> {
+    return Object.assign({}, ...this.policies.map((policy) => policy._forwardedHeaders()));
+  }
+}
+
+/** Checks required claims and returns them in the authorizer's config format. */
+export function compileRequiredClaims(
+  claims: readonly RequiredClaim[],
+  scope: IConstruct,
+): ClaimCheckConfig[] {
+  return claims.map((claim) => compileClaim(claim, scope));
 }
 
 function compileClaim(claim: RequiredClaim, scope: IConstruct): ClaimCheckConfig {

@@ -1,0 +1,9 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { IntranetSsoStack } from '../examples/intranet-sso/intranet-sso-stack';
+
+/** Synthesizes every example, checked by the cdk-nag AwsSolutions pack. */
+const app = new App();
+new IntranetSsoStack(app, 'GatehouseIntranetSso');
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();

@@ -1,0 +1,265 @@
+import { createHash } from 'node:crypto';
+import { Aspects, Duration, IAspect, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, IConstruct } from 'constructs';
+import { AuthorizerConfig } from '../../lambda/policy/config';
+import { Api, ApiProps } from '../api/api';
+import { AccessPolicy } from '../core/access-policy';
+import { GatehouseValidationError } from '../core/errors';
+import { accessLogFormat } from './access-log';
+import { DEFAULT_AUTHORIZER_BUNDLE, createAuthorizerFunction } from './authorizer-function';
+import { compileGateway } from './compile-config';
+import { addGatewayResponses } from './gateway-responses';
+
+const DEFAULT_CACHE_TTL = Duration.seconds(60);
+const MAX_CACHE_TTL = Duration.hours(1);
+
+/** A custom domain name for the gateway. */
+export interface GatewayDomainOptions {
+  /** Host name, such as `api.example.com`. */
+  readonly domainName: string;
+  /** ACM certificate for the host name, in the stack's region. */
+  readonly certificate: ICertificate;
+}
+
+export interface GatewayProps {
+  /**
+   * Who may call operations whose API and operation set no policy.
+   *
+   * @default - none; every operation then needs a policy of its own or its API's
+   */
+  readonly defaultPolicy?: AccessPolicy;
+  /**
+   * How long API Gateway caches an authorizer decision under the caller's credentials, at
+   * most 1 hour. A cached allow outlives the token's `exp` by up to this long.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /**
+   * Custom domain with TLS 1.2 and a base path mapping per API.
+   *
+   * @default - no custom domain; each API is reached at its execute-api URL
+   */
+  readonly domain?: GatewayDomainOptions;
+  /**
+   * Realm in the `WWW-Authenticate: Bearer realm="..."` header of 401 responses.
+   *
+   * @default - the custom domain name, else 'gatehouse'
+   */
+  readonly realm?: string;
+  /**
+   * Retention of the access log and the authorizer's log.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Creates the account-wide role that lets API Gateway write execution logs. Turn it off
+   * when the account already has one.
+   *
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+  /**
+   * Path of the authorizer bundle.
+   *
+   * @default - `dist/bundles/authorizer/index.js` of this package, built by `npm run build:lambda`
+   */
+  readonly authorizerBundlePath?: string;
+}
+
+/**
+ * One host name in front of many APIs. The gateway owns the shared authorizer function,
+ * the access log, the uniform JSON error responses and the optional custom domain.
+ *
+ * @example
+ * const gateway = new Gateway(this, 'Gateway', { defaultPolicy: AccessPolicy.jwt(validator) });
+ * const orders = gateway.addApi('orders');
+ * orders.addOperation('GET', '/orders', { backend: Backend.http('https://orders.internal/orders') });
+ */
+export class Gateway extends Construct {
+  /** Policy of operations whose API and operation set none. */
+  public readonly defaultPolicy?: AccessPolicy;
+  /** The log group of the JSON access log of every API. */
+  public readonly accessLogGroup: logs.LogGroup;
+  /** The role of the authorizer function; it may write its own log and nothing else. */
+  public readonly authorizerRole: iam.Role;
+  /** The custom domain, when one is configured. */
+  public readonly domainName?: apigw.DomainName;
+
+  private readonly props: GatewayProps;
+  private readonly realm: string;
+  private readonly apis: Api[] = [];
+  private readonly authorizerLogGroup: logs.LogGroup;
+  private authorizer?: lambda.Function;
+  private compiledConfig?: AuthorizerConfig;
+
+  constructor(scope: Construct, id: string, props: GatewayProps = {}) {
+    super(scope, id);
+
+    this.props = props;
+    this.defaultPolicy = props.defaultPolicy;
+    this.checkCacheTtl();
+    this.realm = props.realm ?? props.domain?.domainName ?? 'gatehouse';
+    this.checkRealm();
+
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention });
+    this.authorizerLogGroup = new logs.LogGroup(this, 'AuthorizerLogs', { retention });
+    this.authorizerRole = new iam.Role(this, 'AuthorizerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Gatehouse authorizer: writes its own log group only',
+    });
+    this.authorizerLogGroup.grantWrite(this.authorizerRole);
+
+    if (props.domain) {
+      this.domainName = new apigw.DomainName(this, 'Domain', {
+        domainName: props.domain.domainName,
+        certificate: props.domain.certificate,
+        endpointType: apigw.EndpointType.REGIONAL,
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      });
+    }
+
+    // The authorizer's asset must contain the config, which is complete only after every
+    // API and operation is added, so the function is created when aspects run at synth.
+    Aspects.of(this).add(new CreateAuthorizer(this));
+  }
+
+  /** Cache TTL of authorizers whose decisions can be cached, in seconds. */
+  public get authorizerCacheTtlSeconds(): number {
+    return (this.props.authorizerCacheTtl ?? DEFAULT_CACHE_TTL).toSeconds();
+  }
+
+  /** The authorizer function; it exists once the app has been synthesized. */
+  public get authorizerFunction(): lambda.IFunction | undefined {
+    return this.authorizer;
+  }
+
+  /** The compiled authorizer config; it exists once the app has been synthesized. */
+  public get authorizerConfig(): AuthorizerConfig | undefined {
+    return this.compiledConfig;
+  }
+
+  /**
+   * Adds an API: a regional REST API with its stage, mapped under the custom domain.
+   *
+   * @example
+   * const orders = gateway.addApi('orders', { policy: AccessPolicy.jwt(validator) });
+   */
+  public addApi(id: string, props: ApiProps = {}): Api {
+    const api = new Api(this, id, props, {
+      restApiName: `${Stack.of(this).stackName}-${this.node.id}-${id}`,
+      cloudWatchRole: this.apis.length === 0 && this.props.cloudWatchRole !== false,
+      deployOptions: {
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: accessLogFormat(),
+        loggingLevel: apigw.MethodLoggingLevel.INFO,
+        // Data tracing would log full requests, Authorization headers included.
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+      },
+    });
+    addGatewayResponses(api.restApi, this.realm);
+    this.domainName?.addBasePathMapping(api.restApi, { basePath: api.basePath });
+    this.apis.push(api);
+    return api;
+  }
+
+  /**
+   * Returns the invocation URI of the authorizer function, resolved once it exists.
+   * @internal
+   */
+  public _authorizerUri(): string {
+    return Lazy.string({
+      produce: () => {
+        if (!this.authorizer) {
+          throw new Error(`the authorizer of ${this.node.path} was not created before synthesis`);
+        }
+        const stack = Stack.of(this);
+        return `arn:${stack.partition}:apigateway:${stack.region}:lambda:path/2015-03-31/functions/${this.authorizer.functionArn}/invocations`;
+      },
+    });
+  }
+
+  /**
+   * Compiles the config and creates the authorizer function with it.
+   * @internal
+   */
+  public _createAuthorizer(): void {
+    if (this.authorizer) {
+      return;
+    }
+    const compiled = compileGateway(this, this.apis);
+    this.compiledConfig = compiled.config;
+
+    const apisWithAuthorizers = this.apis.filter((api) => api.authorizerGroups.size > 0);
+    if (apisWithAuthorizers.length === 0) {
+      return;
+    }
+    this.authorizer = createAuthorizerFunction(this, 'Authorizer', {
+      bundlePath: this.props.authorizerBundlePath ?? DEFAULT_AUTHORIZER_BUNDLE,
+      config: compiled.config,
+      role: this.authorizerRole,
+      logGroup: this.authorizerLogGroup,
+    });
+    compiled.grants.forEach((grant) => grant(this.authorizer!));
+    Validations.of(this.authorizer).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The authorizer bundle is built and tested for the Node.js 22 runtime; moving to a newer runtime is a deliberate upgrade',
+    });
+
+    const configHash = createHash('sha256').update(JSON.stringify(compiled.config)).digest('hex');
+    for (const api of this.apis) {
+      api.restApi.latestDeployment?.addToLogicalId({ gatehouseConfig: configHash });
+    }
+    for (const api of apisWithAuthorizers) {
+      this.authorizer.addPermission(`Invoke-${api.node.id}`, {
+        principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+        sourceArn: Stack.of(this).formatArn({
+          service: 'execute-api',
+          resource: api.restApi.restApiId,
+          resourceName: 'authorizers/*',
+        }),
+      });
+    }
+  }
+
+  private checkCacheTtl(): void {
+    const seconds = this.authorizerCacheTtlSeconds;
+    if (!Token.isUnresolved(seconds) && seconds > MAX_CACHE_TTL.toSeconds()) {
+      throw new GatehouseValidationError(
+        'CacheTtlTooLarge',
+        `authorizerCacheTtl must be at most 1 hour, got ${seconds} seconds`,
+        this,
+      );
+    }
+  }
+
+  private checkRealm(): void {
+    if (!Token.isUnresolved(this.realm) && !/^[A-Za-z0-9 ._:/-]+$/.test(this.realm)) {
+      throw new GatehouseValidationError(
+        'InvalidRealm',
+        `realm must contain only letters, digits, spaces and ._:/-, because it is quoted in WWW-Authenticate, got '${this.realm}'`,
+        this,
+      );
+    }
+  }
+}
+
+/** Creates the gateway's authorizer when aspects visit the gateway. */
+class CreateAuthorizer implements IAspect {
+  constructor(private readonly gateway: Gateway) {}
+
+  public visit(node: IConstruct): void {
+    if (node === this.gateway) {
+      this.gateway._createAuthorizer();
+    }
+  }
+}

@@ -1,0 +1,10 @@
+export * from './core/errors';
+export * from './core/access-policy';
+export * from './jwt-validator/jwt-validator';
+export * from './jwt-validator/jwt-keys';
+export * from './jwt-validator/token-source';
+export * from './gateway/gateway';
+export * from './gateway/gateway-responses';
+export * from './api/api';
+export * from './api/backend';
+export type { HttpMethod, JwsAlgorithm, AuthorizerConfig } from '../lambda/policy/config';
