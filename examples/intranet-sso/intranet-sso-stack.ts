@@ -1,12 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import {
-  AccessPolicy,
-  Backend,
-  Gateway,
-  JwtKeys,
-  JwtValidator,
-} from '../../lib';
+import { AccessPolicy, Backend, Gateway, JwtKeys, JwtValidator } from '../../lib';
 
 /** Entra ID tenants whose employees may call the API. */
 const TENANTS = ['11111111-2222-3333-4444-555555555555'];
@@ -39,12 +34,15 @@ export class IntranetSsoStack extends Stack {
       audiences: ['api://intranet-directory'],
       keys: JwtKeys.fromJwksUrl('https://login.microsoftonline.com/common/discovery/v2.0/keys'),
       algorithms: ['RS256'],
-      requiredClaims: [{ claim: 'roles', values: ['Directory.Read', 'Directory.Admin'], match: 'any' }],
+      requiredClaims: [
+        { claim: 'roles', values: ['Directory.Read', 'Directory.Admin'], match: 'any' },
+      ],
       forwardClaims: [{ claim: 'oid', header: 'X-Caller-Object-Id' }],
     });
 
     this.gateway = new Gateway(this, 'Gateway', {
       defaultPolicy: AccessPolicy.jwt(sso),
+      webAclArn: createWebAcl(this).attrArn,
       authorizerBundlePath: props.authorizerBundlePath,
     });
 
@@ -66,6 +64,37 @@ export class IntranetSsoStack extends Stack {
       backend: Backend.mock({ body: '{"status":"ok"}' }),
       policy: AccessPolicy.anonymous(),
     });
-
   }
+}
+
+/** Creates a regional web ACL with AWS's common rule set and a per-IP rate limit. */
+function createWebAcl(scope: Construct): wafv2.CfnWebACL {
+  const visibility = (metricName: string) => ({
+    cloudWatchMetricsEnabled: true,
+    metricName,
+    sampledRequestsEnabled: true,
+  });
+  return new wafv2.CfnWebACL(scope, 'WebAcl', {
+    scope: 'REGIONAL',
+    defaultAction: { allow: {} },
+    visibilityConfig: visibility('intranet-sso'),
+    rules: [
+      {
+        name: 'common-rule-set',
+        priority: 0,
+        overrideAction: { none: {} },
+        statement: {
+          managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' },
+        },
+        visibilityConfig: visibility('common-rule-set'),
+      },
+      {
+        name: 'rate-per-ip',
+        priority: 1,
+        action: { block: {} },
+        statement: { rateBasedStatement: { limit: 2000, aggregateKeyType: 'IP' } },
+        visibilityConfig: visibility('rate-per-ip'),
+      },
+    ],
+  });
 }

@@ -7,7 +7,16 @@ import { GatehouseValidationError } from '../core/errors';
 import { Backend } from './backend';
 import type { Gateway } from '../gateway/gateway';
 
-const METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'ANY'];
+const METHODS: readonly HttpMethod[] = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'ANY',
+];
 
 /** A path segment: a literal, a `{param}`, or a greedy `{param+}` as the last segment. */
 const SEGMENT = /^([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\}|\{[A-Za-z0-9_]+\+\})$/;
@@ -142,7 +151,13 @@ export class Api extends Construct {
           }),
     });
 
-    this.operations.push({ method, path, policy, authorizer: authorizerId, resource: methodResource });
+    this.operations.push({
+      method,
+      path,
+      policy,
+      authorizer: authorizerId,
+      resource: methodResource,
+    });
     if (policy.isAnonymous) {
       Validations.of(methodResource).acknowledge({
         id: 'AwsSolutions-APIG4',

@@ -1,6 +1,10 @@
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
-import { AccessRequirement, ClaimCheckConfig, JwtValidatorConfig } from '../../lambda/policy/config';
+import {
+  AccessRequirement,
+  ClaimCheckConfig,
+  JwtValidatorConfig,
+} from '../../lambda/policy/config';
 import { GatehouseValidationError } from './errors';
 
 /**

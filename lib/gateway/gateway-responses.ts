@@ -15,7 +15,12 @@ interface ResponseSpec {
 }
 
 const RESPONSES: readonly ResponseSpec[] = [
-  { id: 'Unauthorized', type: apigw.ResponseType.UNAUTHORIZED, statusCode: '401', bearerChallenge: true },
+  {
+    id: 'Unauthorized',
+    type: apigw.ResponseType.UNAUTHORIZED,
+    statusCode: '401',
+    bearerChallenge: true,
+  },
   { id: 'AccessDenied', type: apigw.ResponseType.ACCESS_DENIED, statusCode: '403' },
   { id: 'Throttled', type: apigw.ResponseType.THROTTLED, statusCode: '429' },
   { id: 'QuotaExceeded', type: apigw.ResponseType.QUOTA_EXCEEDED, statusCode: '429' },

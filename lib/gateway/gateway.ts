@@ -5,6 +5,7 @@ import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct, IConstruct } from 'constructs';
 import { AuthorizerConfig } from '../../lambda/policy/config';
 import { Api, ApiProps } from '../api/api';
@@ -52,6 +53,12 @@ export interface GatewayProps {
    * @default - the custom domain name, else 'gatehouse'
    */
   readonly realm?: string;
+  /**
+   * ARN of a regional AWS WAF web ACL associated with every API's stage.
+   *
+   * @default - no web ACL; requests reach the authorizer unfiltered
+   */
+  readonly webAclArn?: string;
   /**
    * Retention of the access log and the authorizer's log.
    *
@@ -167,6 +174,12 @@ export class Gateway extends Construct {
     });
     addGatewayResponses(api.restApi, this.realm);
     this.domainName?.addBasePathMapping(api.restApi, { basePath: api.basePath });
+    if (this.props.webAclArn) {
+      new wafv2.CfnWebACLAssociation(api, 'WebAcl', {
+        resourceArn: api.restApi.deploymentStage.stageArn,
+        webAclArn: this.props.webAclArn,
+      });
+    }
     this.apis.push(api);
     return api;
   }

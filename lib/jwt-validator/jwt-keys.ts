@@ -154,7 +154,9 @@ function certificateKey(pem: string): KeyObject {
   try {
     return new X509Certificate(pem).publicKey;
   } catch (error) {
-    throw new InlineKeyError(`certificate is not a valid PEM X.509 certificate: ${(error as Error).message}`);
+    throw new InlineKeyError(
+      `certificate is not a valid PEM X.509 certificate: ${(error as Error).message}`,
+    );
   }
 }
 
