@@ -12,7 +12,8 @@ export interface CompactJws {
   readonly signature: Buffer;
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+// Empty is allowed so that `alg: none` tokens reach the algorithm check and its clear code.
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /**
  * Splits a compact JWS into header, payload and signature. Rejects anything but three
