@@ -122,17 +122,17 @@ export class ApiKeyReconciler {
       return current;
     }
 
-    // A create whose reply was lost left a key under this name; it is removed, not reused.
-    await this.gateway.deleteKeysNamed(apiKeyName(current.id, slot));
+    // A create whose reply was lost, or a regenerate, left a key under this name; it is
+    // removed, not reused, because its value is not in hand.
+    const name = apiKeyName(current.id, slot);
+    await this.gateway.deleteKeysNamed(name);
     if (!issued[slot]) {
       const rotated = await rotateSlot(this.store, current, slot, this.now());
       current = rotated.subscription;
       issued[slot] = rotated.value;
     }
 
-    const key = current.keys[slot];
     const enabled = current.state === 'active';
-    const name = apiKeyName(current.id, slot);
     const apiKeyId = await this.gateway.createKey(name, issued[slot] as string, enabled);
     return this.writeKey(current, slot, { apiKeyId, apiKeyEnabled: enabled, planAttached: false });
   }
