@@ -150,7 +150,7 @@ export function decodeTime(element: DerElement): number {
   const text = element.content.toString('latin1');
   const utc = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   const general = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  let parts: RegExpExecArray | null = null;
+  let parts: RegExpExecArray;
   let year: number;
   if (element.tag === Tag.UTC_TIME && utc) {
     parts = utc;

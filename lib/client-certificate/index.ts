@@ -1,0 +1,3 @@
+export * from './backend-client-certificate';
+export * from './certificate-identity';
+export * from './client-certificate-policy';
