@@ -318,7 +318,7 @@ export class JwtValidator extends Construct implements IJwtValidator {
   }
 
   private checkClockSkew(skew: Duration | undefined): number {
-    const seconds = (skew ?? DEFAULT_CLOCK_SKEW).toSeconds();
+    const seconds = this.wholeSeconds(skew ?? DEFAULT_CLOCK_SKEW, 'clockSkew');
     if (!Token.isUnresolved(seconds) && seconds > MAX_CLOCK_SKEW.toSeconds()) {
       throw new GatehouseValidationError(
         'ClockSkewTooLarge',
@@ -333,7 +333,7 @@ export class JwtValidator extends Construct implements IJwtValidator {
     if (age === undefined) {
       return undefined;
     }
-    const seconds = age.toSeconds();
+    const seconds = this.wholeSeconds(age, 'maxTokenAge');
     if (!Token.isUnresolved(seconds) && seconds < 1) {
       throw new GatehouseValidationError(
         'InvalidMaxTokenAge',
@@ -381,15 +381,28 @@ export class JwtValidator extends Construct implements IJwtValidator {
     const maxStale = options.maxStale ?? Duration.hours(1);
     const config = {
       fetchTimeoutMs: fetchTimeout.toMilliseconds(),
-      refetchCooldownSeconds: cooldown.toSeconds(),
-      maxAgeSeconds: maxAge.toSeconds(),
-      maxStaleSeconds: maxStale.toSeconds(),
+      refetchCooldownSeconds: this.wholeSeconds(cooldown, 'keyCache.refetchCooldown'),
+      maxAgeSeconds: this.wholeSeconds(maxAge, 'keyCache.maxAge'),
+      maxStaleSeconds: this.wholeSeconds(maxStale, 'keyCache.maxStale'),
     };
     this.checkRange('keyCache.fetchTimeout', config.fetchTimeoutMs / 1000, 0.1, 10);
     this.checkRange('keyCache.refetchCooldown', config.refetchCooldownSeconds, 1, 3600);
     this.checkRange('keyCache.maxAge', config.maxAgeSeconds, 60, 86400);
     this.checkRange('keyCache.maxStale', config.maxStaleSeconds, 0, 86400);
     return config;
+  }
+
+  /** Returns the duration in seconds, rejecting fractions the config cannot carry. */
+  private wholeSeconds(duration: Duration, prop: string): number {
+    const seconds = duration.toSeconds({ integral: false });
+    if (!Token.isUnresolved(seconds) && !Number.isInteger(seconds)) {
+      throw new GatehouseValidationError(
+        'InvalidDuration',
+        `${prop} must be a whole number of seconds, got ${seconds} seconds`,
+        this,
+      );
+    }
+    return seconds;
   }
 
   private checkRange(prop: string, seconds: number, min: number, max: number): void {
