@@ -1,0 +1,157 @@
+import { fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleSize, peerEnv, stageGatehouse } from './lib/bundles';
+import { requestEvent } from './lib/events';
+import { gatehouseConfig } from './lib/gatehouse-config';
+import { jwksPath } from './lib/handlers';
+import { JwksServer, LoopbackCertificate } from './lib/jwks-server';
+import { EntryInput, ResultEntry, compareToBaseline } from './lib/results';
+import { summarize } from './lib/stats';
+import { generateSigningKey, signToken } from './lib/tokens';
+
+/** Baseline of the cold-start figures: the issue's target is to beat this handler. */
+export const COLD_BASELINE = 'aws-jwt-verify';
+
+export interface ColdOptions {
+  readonly certificate: LoopbackCertificate;
+  readonly peers: Readonly<Record<string, string>>;
+  readonly includeGatehouse: boolean;
+  /** Fresh processes per handler. */
+  readonly processes: number;
+}
+
+interface ColdSubject {
+  readonly name: string;
+  readonly bundle: string;
+  readonly env: Record<string, string>;
+}
+
+interface ColdSample {
+  readonly loadMs: number;
+  readonly firstDecisionMs: number;
+  /** From `fork()` to the child's report, including Node.js start-up. */
+  readonly processMs: number;
+  readonly allowed: boolean;
+}
+
+const CHILD = join(__dirname, 'children', 'cold.cjs');
+
+/**
+ * Measures each handler's bundle size, the time to require it in a fresh process, and the
+ * time to its first decision there, which includes fetching the JWKS over TLS from
+ * 127.0.0.1. Processes of different handlers alternate.
+ */
+export async function runCold(options: ColdOptions): Promise<ResultEntry[]> {
+  const server = new JwksServer(options.certificate);
+  await server.start();
+  try {
+    const key = generateSigningKey('RS256');
+    const subjects = prepareSubjects(options, server, [key.jwk]);
+    const samples = new Map<string, ColdSample[]>(subjects.map((subject) => [subject.name, []]));
+    for (let run = 0; run < options.processes; run++) {
+      for (const subject of rotate(subjects, run)) {
+        const event = requestEvent(signToken(key));
+        samples.get(subject.name)?.push(await runOnce(subject, event, options.certificate));
+      }
+    }
+    return coldEntries(subjects, samples);
+  } finally {
+    await server.stop();
+  }
+}
+
+function prepareSubjects(
+  options: ColdOptions,
+  server: JwksServer,
+  jwks: readonly Record<string, unknown>[],
+): ColdSubject[] {
+  const subjects: ColdSubject[] = [];
+  if (options.includeGatehouse) {
+    const path = jwksPath('gatehouse');
+    server.setKeys(path, jwks);
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-cold-'));
+    subjects.push({
+      name: 'gatehouse',
+      bundle: stageGatehouse(dir, gatehouseConfig(server.url(path))),
+      env: {},
+    });
+  }
+  for (const [peer, bundle] of Object.entries(options.peers)) {
+    const path = jwksPath(peer);
+    server.setKeys(path, jwks);
+    subjects.push({ name: peer, bundle, env: peerEnv(server.url(path)) });
+  }
+  return subjects;
+}
+
+function runOnce(
+  subject: ColdSubject,
+  event: Record<string, unknown>,
+  certificate: LoopbackCertificate,
+): Promise<ColdSample> {
+  const started = process.hrtime.bigint();
+  const child = fork(CHILD, [], {
+    execArgv: [],
+    env: { ...process.env, ...subject.env, NODE_EXTRA_CA_CERTS: certificate.certFile },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  return new Promise<ColdSample>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`${subject.name} did not decide within 30 s in a fresh process`));
+    }, 30_000);
+    child.once('message', (report: Omit<ColdSample, 'processMs'>) => {
+      clearTimeout(timer);
+      resolve({ ...report, processMs: Number(process.hrtime.bigint() - started) / 1e6 });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`${subject.name} cold-start child exited with code ${code} before reporting`),
+      );
+    });
+    child.send({ bundle: subject.bundle, event });
+  });
+}
+
+function coldEntries(
+  subjects: readonly ColdSubject[],
+  samples: ReadonlyMap<string, readonly ColdSample[]>,
+): ResultEntry[] {
+  const figure = (name: string, unit: string, pick: (subject: ColdSubject) => number[]) =>
+    compareToBaseline(
+      subjects.map((subject): EntryInput => {
+        const denied = (samples.get(subject.name) ?? []).filter((sample) => !sample.allowed).length;
+        return {
+          group: 'cold',
+          name,
+          subject: subject.name,
+          unit,
+          summary: summarize(pick(subject)),
+          ...(denied > 0 ? { note: `${denied} first decisions denied a valid token` } : {}),
+        };
+      }),
+      COLD_BASELINE,
+    );
+  const values = (subject: ColdSubject, key: keyof Omit<ColdSample, 'allowed'>) =>
+    (samples.get(subject.name) ?? []).map((sample) => sample[key]);
+
+  return [
+    ...figure('bundle size', 'bytes', (subject) => [bundleSize(subject.bundle).bytes]),
+    ...figure('bundle size, gzip', 'bytes', (subject) => [bundleSize(subject.bundle).gzipBytes]),
+    ...figure('cold load (require)', 'ms', (subject) => values(subject, 'loadMs')),
+    ...figure('cold first decision (load + JWKS fetch + verify)', 'ms', (subject) =>
+      values(subject, 'firstDecisionMs'),
+    ),
+    ...figure('cold process to first decision (incl. node start)', 'ms', (subject) =>
+      values(subject, 'processMs'),
+    ),
+  ];
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
