@@ -4,6 +4,7 @@ import { AccessDenied } from './failure';
 import { evaluateJwt } from './jwt/evaluate-jwt';
 import { evaluateBasic } from './basic';
 import { evaluateSubscriptionKey } from './subscription';
+import { evaluateClientCertificate } from './certificate/evaluate-certificate';
 
 type EvaluatorRegistry = { [K in AccessRequirement['kind']]?: RequirementEvaluator<K> };
 
@@ -16,6 +17,7 @@ export const evaluators: EvaluatorRegistry = {
   jwt: evaluateJwt,
   basic: evaluateBasic,
   subscriptionKey: evaluateSubscriptionKey,
+  clientCertificate: evaluateClientCertificate,
   allOf: async (requirement, context) => {
     const grants: Grant[] = [];
     for (const part of requirement.of) {
