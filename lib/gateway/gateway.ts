@@ -173,7 +173,7 @@ export class Gateway extends Construct {
       },
     });
     addGatewayResponses(api.restApi, this.realm);
-    this.domainName?.addBasePathMapping(api.restApi, { basePath: api.basePath });
+    this.mapUnderDomain(api);
     if (this.props.webAclArn) {
       new wafv2.CfnWebACLAssociation(api, 'WebAcl', {
         resourceArn: api.restApi.deploymentStage.stageArn,
@@ -241,6 +241,19 @@ export class Gateway extends Construct {
           resourceName: 'authorizers/*',
         }),
       });
+    }
+  }
+
+  private mapUnderDomain(api: Api): void {
+    if (!this.domainName) {
+      return;
+    }
+    // AWS::ApiGateway::BasePathMapping takes one path segment; multi-level base paths need
+    // the newer AWS::ApiGatewayV2::ApiMapping, which also serves REST APIs.
+    if (api.basePath.includes('/')) {
+      this.domainName.addApiMapping(api.restApi.deploymentStage, { basePath: api.basePath });
+    } else {
+      this.domainName.addBasePathMapping(api.restApi, { basePath: api.basePath });
     }
   }
 
