@@ -22,8 +22,8 @@ export interface AuthorizerConfig {
   readonly basicUserStores?: Readonly<Record<string, BasicUserStoreConfig>>;
   /** The token broker the authorizer asks for backend credentials; absent when none is used. */
   readonly tokenBroker?: TokenBrokerClientConfig;
-  /** Subscription key settings; absent when no policy reads subscription keys. */
-  readonly subscriptions?: SubscriptionsConfig;
+  /** Subscription registries by id; absent when no policy reads subscription keys. */
+  readonly subscriptionRegistries?: Readonly<Record<string, SubscriptionRegistryConfig>>;
 }
 
 export interface ApiConfig {
@@ -173,6 +173,8 @@ export type CertificateRevocationConfig =
  */
 export interface SubscriptionKeyRequirement {
   readonly kind: 'subscriptionKey';
+  /** Key into `AuthorizerConfig.subscriptionRegistries`. */
+  readonly registry: string;
   /** Header that carries the key, lower case; matched case-insensitively. */
   readonly header: string;
   /** Query parameter read only when the header is absent; absent means header only. */
@@ -184,12 +186,13 @@ export interface SubscriptionKeyRequirement {
   readonly optional: boolean;
 }
 
-/**
- * How the authorizer reads the subscription registry. The table name comes from the
- * function's `GATEHOUSE_SUBSCRIPTION_TABLE` environment variable, because it is only known
- * at deploy time.
- */
-export interface SubscriptionsConfig {
+/** Where the authorizer finds one subscription registry, and what its products cover. */
+export interface SubscriptionRegistryConfig {
+  /**
+   * Environment variable of the authorizer function that holds the DynamoDB table name,
+   * which is only known at deploy time.
+   */
+  readonly tableNameVariable: string;
   /** How long one instance reuses a registry lookup, found or not found. */
   readonly lookupCacheSeconds: number;
   /** Gatehouse API ids covered by each product, by product id. */

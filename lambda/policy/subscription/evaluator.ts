@@ -1,4 +1,4 @@
-import { SubscriptionKeyRequirement } from '../config';
+import { SubscriptionKeyRequirement, SubscriptionRegistryConfig } from '../config';
 import { EvaluationContext, Grant, RequirementEvaluator } from '../evaluator';
 import { AccessDenied } from '../failure';
 import { AuthRequest } from '../request';
@@ -13,9 +13,6 @@ export const SUBSCRIPTION_CONTEXT_KEYS = {
   productId: 'productId',
 } as const;
 
-/** Lookup cache time used when the config has no subscriptions section. */
-const DEFAULT_LOOKUP_CACHE_SECONDS = 60;
-
 /** Creates the `subscriptionKey` evaluator over a registry lookup. */
 export function createSubscriptionKeyEvaluator(
   lookup: SubscriptionLookup,
@@ -29,11 +26,16 @@ export function createSubscriptionKeyEvaluator(
       throw new AccessDenied('SUBSCRIPTION_KEY_INVALID', 401, 'subscription key is malformed');
     }
 
+    const registry = registryConfig(requirement, context);
+    const tableName = process.env[registry.tableNameVariable];
+    if (!tableName) {
+      throw new Error(
+        `environment variable ${registry.tableNameVariable} of registry ${requirement.registry} is missing`,
+      );
+    }
     const hash = hashKey(key);
-    const cacheSeconds =
-      context.config.subscriptions?.lookupCacheSeconds ?? DEFAULT_LOOKUP_CACHE_SECONDS;
-    const subscription = await context.memo(`subscriptionKey:${hash}`, () =>
-      lookup.find(hash, cacheSeconds, context.request.now * 1000),
+    const subscription = await context.memo(`subscriptionKey:${tableName}:${hash}`, () =>
+      lookup.find(tableName, hash, registry.lookupCacheSeconds, context.request.now * 1000),
     );
     if (!subscription) {
       throw new AccessDenied(
@@ -43,7 +45,7 @@ export function createSubscriptionKeyEvaluator(
       );
     }
 
-    checkSubscription(subscription, context);
+    checkSubscription(subscription, registry, context);
     return grantFor(subscription, key);
   };
 }
@@ -87,7 +89,22 @@ function missingKey(requirement: SubscriptionKeyRequirement): Grant {
   throw new AccessDenied('SUBSCRIPTION_KEY_MISSING', 401, `subscription key missing from ${where}`);
 }
 
-function checkSubscription(subscription: Subscription, context: EvaluationContext): void {
+function registryConfig(
+  requirement: SubscriptionKeyRequirement,
+  context: EvaluationContext,
+): SubscriptionRegistryConfig {
+  const registry = context.config.subscriptionRegistries?.[requirement.registry];
+  if (!registry) {
+    throw new Error(`subscription registry ${requirement.registry} is not in the config`);
+  }
+  return registry;
+}
+
+function checkSubscription(
+  subscription: Subscription,
+  registry: SubscriptionRegistryConfig,
+  context: EvaluationContext,
+): void {
   const state = effectiveState(subscription, new Date(context.request.now * 1000));
   if (state !== 'active') {
     throw new AccessDenied(
@@ -98,7 +115,7 @@ function checkSubscription(subscription: Subscription, context: EvaluationContex
   }
 
   const api = context.request.api;
-  const productApis = context.config.subscriptions?.products[subscription.productId];
+  const productApis = registry.products[subscription.productId];
   if (!scopeCovers(subscription.scope, api, productApis)) {
     throw new AccessDenied(
       'SUBSCRIPTION_SCOPE_MISMATCH',
