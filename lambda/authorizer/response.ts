@@ -1,6 +1,5 @@
 import { Decision } from '../policy/decide';
 import { AuthorizerContext } from '../policy/evaluator';
-import { allowedResourceArns } from '../policy/method-arn';
 import { AuthRequest } from '../policy/request';
 
 /** The answer of a REQUEST authorizer: an IAM policy plus context for the backend. */
@@ -62,11 +61,7 @@ export function toResult(decision: Decision, request: AuthRequest): AuthorizerRe
     }
     return denyResult(request.methodArn, decision.failure.code);
   }
-  const { allowedOperations, deniedOperations, grant } = decision;
-  const resources = allowedResourceArns(request.methodArn, allowedOperations, deniedOperations);
-  if (resources.length === 0) {
-    return denyResult(request.methodArn, 'UNSAFE_METHOD_ARN');
-  }
+  const { resources, grant } = decision;
   return allowResult(
     grant.principalId ?? 'anonymous',
     resources,

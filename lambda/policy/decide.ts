@@ -2,6 +2,7 @@ import { ApiConfig, AuthorizerConfig, OperationConfig } from './config';
 import { EvaluationContext, Grant } from './evaluator';
 import { evaluate, mergeGrants } from './evaluators';
 import { AccessDenied } from './failure';
+import { allowedResourceArns } from './method-arn';
 import { AuthRequest } from './request';
 
 /** The outcome of one decision. */
@@ -14,6 +15,8 @@ export type Decision =
       readonly allowedOperations: readonly OperationConfig[];
       /** Operations of the same authorizer that this caller may not reach. */
       readonly deniedOperations: readonly OperationConfig[];
+      /** Resource ARNs of the Allow statement; never empty. */
+      readonly resources: readonly string[];
       readonly grant: Grant;
     }
   | {
@@ -59,17 +62,25 @@ export async function decide(config: AuthorizerConfig, request: AuthRequest): Pr
   const results = await Promise.all(
     siblings.map((other) => evaluate(other.access, context).catch(() => undefined)),
   );
-  const passed = siblings.filter((_, index) => results[index] !== undefined);
+  const allowedOperations = [
+    operation,
+    ...siblings.filter((_, index) => results[index] !== undefined),
+  ];
+  const deniedOperations = siblings.filter((_, index) => results[index] === undefined);
+  const resources = allowedResourceArns(request.methodArn, allowedOperations, deniedOperations);
+  if (resources.length === 0) {
+    const message = 'methodArn contains an IAM wildcard and cannot be allowed exactly';
+    return deny(new AccessDenied('UNSAFE_METHOD_ARN', 403, message), api, operation);
+  }
+  const passedGrants = results.filter((result): result is Grant => result !== undefined);
   return {
     allowed: true,
     api,
     operation,
-    allowedOperations: [operation, ...passed],
-    deniedOperations: siblings.filter((_, index) => results[index] === undefined),
-    grant: mergeGrants([
-      grant,
-      ...results.filter((result): result is Grant => result !== undefined),
-    ]),
+    allowedOperations,
+    deniedOperations,
+    resources,
+    grant: mergeGrants([grant, ...passedGrants]),
   };
 }
 

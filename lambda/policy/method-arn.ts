@@ -18,16 +18,20 @@ export function allowedResourceArns(
   const base = stageArn(methodArn);
   const deniedPatterns = denied.map(operationPattern);
   const arns: string[] = [];
-  allowed.forEach((operation, index) => {
+  for (const [index, operation] of allowed.entries()) {
     const pattern = operationPattern(operation);
     const overlaps = deniedPatterns.some((other) => patternsOverlap(pattern, other));
     if (!overlaps) {
       arns.push(`${base}/${pattern}`);
-    } else if (index === 0 && !/[*?]/.test(methodArn)) {
+    } else if (index === 0) {
       // A path such as `/orders/*` would be a wildcard in IAM, so it is never echoed.
+      const safe = !/[*?]/.test(methodArn);
+      if (!safe) {
+        return [];
+      }
       arns.push(methodArn);
     }
-  });
+  }
   return arns;
 }
 
