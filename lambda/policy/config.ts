@@ -241,6 +241,11 @@ export interface JwtValidatorConfig {
   /** Claims copied into the authorizer context, under `context.<contextKey>`. */
   readonly forwardClaims: readonly ForwardedClaimConfig[];
   readonly keyCache: KeyCacheConfig;
+  /**
+   * RFC 8705: the token's `cnf["x5t#S256"]` must equal the SHA-256 thumbprint of the client
+   * certificate on the same connection. Absent in configs written before this field.
+   */
+  readonly requireCertificateBinding?: boolean;
 }
 
 export type IssuerConfig =

@@ -162,6 +162,14 @@ export interface JwtValidatorProps {
    * @default - the defaults of each `KeyCacheOptions` field
    */
   readonly keyCache?: KeyCacheOptions;
+  /**
+   * Accept only RFC 8705 certificate-bound tokens: `cnf["x5t#S256"]` must equal the SHA-256
+   * thumbprint of the client certificate presented over mutual TLS. Decisions are then not
+   * cached by API Gateway, because the certificate cannot be part of the cache key.
+   *
+   * @default false - a token is accepted whatever connection it arrives on
+   */
+  readonly requireCertificateBinding?: boolean;
 }
 
 /**
@@ -197,6 +205,7 @@ export class JwtValidator extends Construct implements IJwtValidator {
       claims: compileRequiredClaims(props.requiredClaims ?? [], this),
       forwardClaims: this.checkForwardedClaims(),
       keyCache: this.checkKeyCache(props.keyCache ?? {}),
+      requireCertificateBinding: props.requireCertificateBinding === true,
     };
   }
 
@@ -210,6 +219,10 @@ export class JwtValidator extends Construct implements IJwtValidator {
     // API Gateway requires every identity source to be present, so a token that may come
     // from one of several places cannot be a cache key.
     if (this.tokenSources.length !== 1) {
+      return undefined;
+    }
+    // A certificate-bound token is valid only with its certificate, which is not a source.
+    if (this.config.requireCertificateBinding) {
       return undefined;
     }
     return [this.tokenSources[0]._identitySource()];

@@ -1,6 +1,7 @@
 import { AuthorizerConfig, JwtRequirement, JwtValidatorConfig } from '../config';
 import { AuthorizerContext, EvaluationContext, Grant } from '../evaluator';
 import { KeySet, createKeySet } from '../keys/key-set';
+import { checkCertificateBinding } from '../certificate/binding';
 import { checkRequiredClaims, readClaim } from './claims';
 import { readToken } from './token-source';
 import { JwtClaims, verifyJwt } from './verify-jwt';
@@ -26,6 +27,9 @@ export async function evaluateJwt(
     const keySet = keySetFor(context.config, requirement.validator, validator);
     const verified = await verifyJwt(token, validator, keySet, context.request.now);
     checkRequiredClaims(verified, validator.claims);
+    if (validator.requireCertificateBinding === true) {
+      checkCertificateBinding(verified, context.request.clientCertificate?.pem);
+    }
     return verified;
   });
   checkRequiredClaims(claims, requirement.claims);
