@@ -76,11 +76,14 @@ export function dynamoDbItemReader(): ItemReader {
 }
 
 async function createReader(): Promise<ItemReader> {
-  const { DynamoDBClient, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({});
+  // A plain require, not import(), so the bundle loads the runtime's SDK only here and
+  // test runners without ESM support in their VM can load the bundle too.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+  const client = new sdk.DynamoDBClient({});
   return async (tableName, pk) => {
     const output = await client.send(
-      new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } } }),
+      new sdk.GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } } }),
     );
     return output.Item;
   };
