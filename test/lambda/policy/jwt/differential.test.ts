@@ -60,7 +60,7 @@ async function ourVerdict(token: string, validator = mainValidator): Promise<Ver
 }
 
 async function joseVerdict(token: string, validator = mainValidator): Promise<Verdict> {
-  const jwks = createLocalJWKSet({ keys: (validator.keys as { keys: never[] }).keys });
+  const jwks = createLocalJWKSet({ keys: (validator.keys as unknown as { keys: never[] }).keys });
   try {
     await jwtVerify(token, jwks, {
       issuer: ISSUER,
