@@ -15,6 +15,7 @@ import { accessLogFormat } from './access-log';
 import { DEFAULT_AUTHORIZER_BUNDLE, createAuthorizerFunction } from './authorizer-function';
 import { compileGateway } from './compile-config';
 import { addGatewayResponses } from './gateway-responses';
+import { MutualTlsOptions, applyMutualTls } from '../trust-store/mutual-tls';
 
 const DEFAULT_CACHE_TTL = Duration.seconds(60);
 const MAX_CACHE_TTL = Duration.hours(1);
@@ -25,6 +26,13 @@ export interface GatewayDomainOptions {
   readonly domainName: string;
   /** ACM certificate for the host name, in the stack's region. */
   readonly certificate: ICertificate;
+  /**
+   * Mutual TLS with a trust store. It also disables every API's default `execute-api`
+   * endpoint, so that no caller can reach an API without a client certificate.
+   *
+   * @default - no mutual TLS; callers need no client certificate
+   */
+  readonly mutualTls?: MutualTlsOptions;
 }
 
 export interface GatewayProps {
@@ -131,6 +139,7 @@ export class Gateway extends Construct {
         endpointType: apigw.EndpointType.REGIONAL,
         securityPolicy: apigw.SecurityPolicy.TLS_1_2,
       });
+      if (props.domain.mutualTls) applyMutualTls(this.domainName, props.domain.mutualTls);
     }
 
     // The authorizer's asset must contain the config, which is complete only after every
@@ -163,6 +172,7 @@ export class Gateway extends Construct {
     const api = new Api(this, id, props, {
       restApiName: `${Stack.of(this).stackName}-${this.node.id}-${id}`,
       cloudWatchRole: this.apis.length === 0 && this.props.cloudWatchRole !== false,
+      disableExecuteApiEndpoint: this.props.domain?.mutualTls ? true : undefined,
       deployOptions: {
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: accessLogFormat(),
