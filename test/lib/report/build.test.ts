@@ -117,11 +117,9 @@ describe('buildReport', () => {
     const report = reportOf((stack) => {
       const api = gatewayWith(stack, validator(stack)).addApi('orders');
       api.addOperation('GET', '/orders', { backend: BACKEND });
-      api.restApi.root
-        .addResource('debug')
-        .addMethod('GET', new apigw.MockIntegration(), {
-          authorizationType: apigw.AuthorizationType.NONE,
-        });
+      api.restApi.root.addResource('debug').addMethod('GET', new apigw.MockIntegration(), {
+        authorizationType: apigw.AuthorizationType.NONE,
+      });
     });
 
     const api = report.gateways[0].apis[0];
