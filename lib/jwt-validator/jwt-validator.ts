@@ -58,7 +58,7 @@ export interface ForwardedClaim {
   readonly header: string;
 }
 
-/** How the authorizer caches the keys it fetches. Ignored for inline keys. */
+/** Cache settings for the keys the authorizer fetches; inline keys ignore them. */
 export interface KeyCacheOptions {
   /**
    * Timeout of one JWKS or discovery request.
@@ -111,7 +111,7 @@ export interface JwtValidatorProps {
    * @default false
    */
   readonly allowAnyAudience?: boolean;
-  /** Where the signing keys come from. */
+  /** Source of the public keys that sign tokens. */
   readonly keys: JwtKeys;
   /**
    * JWS algorithms accepted in the token header. `none` and HMAC are rejected.
@@ -144,7 +144,7 @@ export interface JwtValidatorProps {
    */
   readonly maxTokenAge?: Duration;
   /**
-   * Where the token is read from, tried in order. With more than one source, decisions are
+   * Request locations of the token, tried in order. With more than one source, decisions are
    * not cached by API Gateway, because its identity sources are all required.
    *
    * @default - the `Authorization` header with the `Bearer` scheme
@@ -157,7 +157,7 @@ export interface JwtValidatorProps {
    */
   readonly forwardClaims?: ForwardedClaim[];
   /**
-   * How fetched keys are cached.
+   * Cache settings for fetched keys.
    *
    * @default - the defaults of each `KeyCacheOptions` field
    */

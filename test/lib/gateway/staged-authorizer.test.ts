@@ -13,7 +13,7 @@ import { AUDIENCE, ISSUER, newStack, newValidator } from '../helpers';
 const signingKey = generateSigningKey('ES256');
 
 /**
- * Synthesizes a gateway whose validator holds the signing key inline, and loads the
+ * Synthesizes a gateway whose validator contains the signing key inline, and loads the
  * authorizer from the asset directory the synth staged: the bundle with its config.json.
  */
 function synthesizedAuthorizer(): LoadedAuthorizer {
