@@ -1,9 +1,10 @@
 // Prints where `cdk synth` wrote each stack's template and assets, read from the cloud
 // assembly manifest in cdk.out.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'cdk.out');
 const manifestPath = join(outdir, 'manifest.json');
 if (!existsSync(manifestPath)) {
