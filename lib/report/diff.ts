@@ -123,6 +123,10 @@ function compareOperation(
 }
 
 function compareCaching(before: OperationReport, after: OperationReport, sink: ChangeSink): void {
+  // An operation made anonymous, or closed again, is already reported as such.
+  if (before.caching.authorizer === null || after.caching.authorizer === null) {
+    return;
+  }
   const oldTtl = before.caching.ttlSeconds;
   const newTtl = after.caching.ttlSeconds;
   if (newTtl > oldTtl) {
