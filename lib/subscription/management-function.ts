@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { GatehouseValidationError } from '../core/errors';
+
+/** The management bundle that `npm run build:lambda` writes inside this package. */
+export const DEFAULT_MANAGEMENT_BUNDLE = resolve(
+  __dirname,
+  '..',
+  '..',
+  'dist',
+  'bundles',
+  'management',
+  'index.js',
+);
+
+export interface ManagementFunctionProps {
+  readonly bundlePath: string;
+  readonly environment: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** Creates the management function from the bundle's directory, which holds only the bundle. */
+export function createManagementFunction(
+  scope: Construct,
+  id: string,
+  props: ManagementFunctionProps,
+): lambda.Function {
+  if (!existsSync(props.bundlePath)) {
+    throw new GatehouseValidationError(
+      'ManagementBundleMissing',
+      `management bundle not found at ${props.bundlePath}; run 'npm run build:lambda' to build it`,
+      scope,
+    );
+  }
+  return new lambda.Function(scope, id, {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromAsset(dirname(props.bundlePath)),
+    environment: props.environment,
+    logGroup: new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention }),
+    memorySize: 256,
+    // A lifecycle call makes up to about ten API Gateway calls; a declared subscription also
+    // answers CloudFormation.
+    timeout: Duration.seconds(60),
+    description: 'Gatehouse subscription management: registry first, then API Gateway keys',
+  });
+}

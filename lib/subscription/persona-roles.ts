@@ -1,0 +1,73 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { Product } from '../product/product';
+import type { SubscriptionRegistry } from './subscription-registry';
+
+export interface SubscriptionPersonaRolesProps {
+  readonly registry: SubscriptionRegistry;
+  /** Products whose usage plans the roles may read, and the administrator may change. */
+  readonly products: Product[];
+  /** Who may assume the roles, such as an SSO permission set's principal or an account. */
+  readonly assumedBy: iam.IPrincipal;
+}
+
+/**
+ * Three IAM roles for the management plane. The reader sees subscriptions and usage
+ * plans; the operator also runs the subscription lifecycle but cannot change APIs or
+ * products; the administrator may also change the products' usage plans and the REST APIs.
+ */
+export class SubscriptionPersonaRoles extends Construct {
+  public readonly reader: iam.Role;
+  public readonly operator: iam.Role;
+  public readonly administrator: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SubscriptionPersonaRolesProps) {
+    super(scope, id);
+
+    this.reader = this.role('Reader', props, 'reads subscriptions and usage plans');
+    this.operator = this.role('Operator', props, 'runs the subscription lifecycle');
+    this.administrator = this.role(
+      'Administrator',
+      props,
+      'manages subscriptions, products and APIs',
+    );
+
+    for (const role of [this.reader, this.operator, this.administrator]) {
+      props.registry.grantRead(role);
+      props.products.forEach((product) => product.grantRead(role));
+    }
+    for (const role of [this.operator, this.administrator]) {
+      props.registry.grantManage(role);
+    }
+    props.products.forEach((product) => product.grantAdminister(this.administrator));
+    this.administrator.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'apigateway:GET',
+          'apigateway:PATCH',
+          'apigateway:POST',
+          'apigateway:PUT',
+          'apigateway:DELETE',
+        ],
+        resources: restApiArns(this, props.products),
+      }),
+    );
+  }
+
+  private role(id: string, props: SubscriptionPersonaRolesProps, duty: string): iam.Role {
+    return new iam.Role(this, id, {
+      assumedBy: props.assumedBy,
+      description: `Gatehouse ${id.toLowerCase()}: ${duty} of ${props.registry.node.path}`,
+    });
+  }
+}
+
+function restApiArns(scope: Construct, products: Product[]): string[] {
+  const stack = Stack.of(scope);
+  const apis = [...new Set(products.flatMap((product) => product.apis))];
+  return apis.flatMap((api) => {
+    const arn = `arn:${stack.partition}:apigateway:${stack.region}::/restapis/${api.restApi.restApiId}`;
+    return [arn, `${arn}/*`];
+  });
+}
