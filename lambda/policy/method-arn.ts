@@ -37,13 +37,21 @@ export function allowedResourceArns(
 
 /** Returns `arn:...:{apiId}/{stage}`, the part of a method ARN before the method. */
 export function stageArn(methodArn: string): string {
-  // The path may contain colons, so split off the five fixed ARN fields first.
-  const fields = methodArn.split(':');
-  const [apiId, stage] = fields.slice(5).join(':').split('/');
-  if (fields[0] !== 'arn' || fields[2] !== 'execute-api' || !apiId || !stage) {
+  // The path may contain colons, so find the end of the five fixed ARN fields first.
+  let colon = -1;
+  for (let field = 0; field < 5; field++) {
+    colon = methodArn.indexOf(':', colon + 1);
+    if (colon === -1) {
+      break;
+    }
+  }
+  const slash = colon === -1 ? -1 : methodArn.indexOf('/', colon + 1);
+  const stageEnd = slash === -1 ? -1 : methodArn.indexOf('/', slash + 1);
+  const valid = methodArn.startsWith('arn:') && methodArn.includes(':execute-api:');
+  if (!valid || stageEnd === -1 || slash === colon + 1 || stageEnd === slash + 1) {
     throw new Error(`methodArn ${JSON.stringify(methodArn)} is not an execute-api method ARN`);
   }
-  return `${fields.slice(0, 5).join(':')}:${apiId}/${stage}`;
+  return methodArn.slice(0, stageEnd);
 }
 
 /** Returns `{METHOD}{path}` with `*` for `ANY` and for each path parameter. */

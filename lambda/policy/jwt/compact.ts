@@ -14,6 +14,7 @@ export interface CompactJws {
 
 // Empty is allowed so that `alg: none` tokens reach the algorithm check and its clear code.
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
  * Splits a compact JWS into header, payload and signature. Rejects anything but three
@@ -42,14 +43,22 @@ export function parseCompactJws(token: string): CompactJws {
  * rejected, so each byte string has exactly one accepted encoding.
  */
 function decodeSegment(segment: string, name: string): Buffer {
-  if (!BASE64URL.test(segment) || segment.length % 4 === 1) {
-    throw malformed(`token ${name} is not base64url`);
-  }
-  const bytes = Buffer.from(segment, 'base64url');
-  if (bytes.toString('base64url') !== segment) {
+  const remainder = segment.length % 4;
+  if (remainder === 1 || !BASE64URL.test(segment) || hasTrailingBits(segment, remainder)) {
     throw malformed(`token ${name} is not canonical base64url`);
   }
-  return bytes;
+  return Buffer.from(segment, 'base64url');
+}
+
+/** Tells whether the last character carries bits past the end of the data. */
+function hasTrailingBits(segment: string, remainder: number): boolean {
+  if (remainder === 0) {
+    return false;
+  }
+  const last = ALPHABET.indexOf(segment[segment.length - 1]);
+  // Two leftover characters carry 12 bits for one byte, three carry 18 bits for two bytes.
+  const unusedMask = remainder === 2 ? 0b1111 : 0b11;
+  return (last & unusedMask) !== 0;
 }
 
 function decodeJsonObject(segment: string, name: string): Record<string, unknown> {
