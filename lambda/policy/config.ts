@@ -45,7 +45,10 @@ export interface OperationConfig {
    */
   readonly authorizer: string;
   readonly access: AccessRequirement;
-  /** Credential the authorizer fetches from the token broker for this operation's backend. */
+  /**
+   * Credential the authorizer fetches from the token broker for this operation's backend, a
+   * copy of the `backendCredential` requirement inside `access` for readers of the config.
+   */
   readonly backendCredential?: BackendCredentialConfig;
 }
 
@@ -56,6 +59,7 @@ export type AccessRequirement =
   | AllOfRequirement
   | AnyOfRequirement
   | BasicRequirement
+  | BackendCredentialRequirement
   | SubscriptionKeyRequirement
   | ClientCertificateRequirement;
 
@@ -97,11 +101,21 @@ export interface BasicUserStoreConfig {
   readonly refreshSeconds: number;
 }
 
+/**
+ * How the authorizer reaches the token broker. The broker's ARN is known only at deploy
+ * time, so it arrives in the authorizer's `GATEHOUSE_TOKEN_BROKER_ARN` environment variable.
+ */
 export interface TokenBrokerClientConfig {
-  /** Name or ARN of the token broker function. */
-  readonly functionName: string;
-  /** Seconds before a broker credential expires at which the authorizer stops reusing it. */
-  readonly expiryMarginSeconds: number;
+  /** Timeout of one broker invocation. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * A credential for the operation's backend, fetched from the token broker and passed in the
+ * authorizer context. It passes whenever the broker returns one, and denies when it fails.
+ */
+export interface BackendCredentialRequirement extends BackendCredentialConfig {
+  readonly kind: 'backendCredential';
 }
 
 export interface BackendCredentialConfig {

@@ -2,6 +2,7 @@ import { ApiConfig, AuthorizerConfig, OperationConfig } from './config';
 import { EvaluationContext, Grant } from './evaluator';
 import { evaluate, mergeGrants } from './evaluators';
 import { AccessDenied } from './failure';
+import { addBackendCredential } from './backend/backend-credential';
 import { allowedResourceArns } from './method-arn';
 import { AuthRequest } from './request';
 
@@ -52,6 +53,7 @@ export async function decide(config: AuthorizerConfig, request: AuthRequest): Pr
   let grant: Grant;
   try {
     grant = await evaluate(operation.access, context);
+    grant = await addBackendCredential(operation, context, grant);
   } catch (error) {
     return deny(asAccessDenied(error), api, operation);
   }

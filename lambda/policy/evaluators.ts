@@ -3,6 +3,7 @@ import { EvaluationContext, Grant, RequirementEvaluator } from './evaluator';
 import { AccessDenied } from './failure';
 import { evaluateJwt } from './jwt/evaluate-jwt';
 import { evaluateBasic } from './basic';
+import { evaluateBackendCredential } from './backend/backend-credential';
 import { evaluateSubscriptionKey } from './subscription';
 import { evaluateClientCertificate } from './certificate/evaluate-certificate';
 
@@ -16,6 +17,7 @@ export const evaluators: EvaluatorRegistry = {
   anonymous: async () => ({ context: {} }),
   jwt: evaluateJwt,
   basic: evaluateBasic,
+  backendCredential: evaluateBackendCredential,
   subscriptionKey: evaluateSubscriptionKey,
   clientCertificate: evaluateClientCertificate,
   allOf: async (requirement, context) => {
