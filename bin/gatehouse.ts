@@ -1,9 +1,11 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IntranetSsoStack } from '../examples/intranet-sso/intranet-sso-stack';
+import { PartnerSpaStack } from '../examples/partner-spa/partner-spa-stack';
 
 /** Synthesizes every example, checked by the cdk-nag AwsSolutions pack. */
 const app = new App();
 new IntranetSsoStack(app, 'GatehouseIntranetSso');
+new PartnerSpaStack(app, 'GatehousePartnerSpa');
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -7,6 +7,8 @@ export * from './gateway/gateway';
 export * from './gateway/gateway-responses';
 export * from './api/api';
 export * from './api/backend';
+export * from './trust-store';
+export * from './client-certificate';
 export * from './product/product';
 export * from './subscription';
 export type { HttpMethod, JwsAlgorithm, AuthorizerConfig } from '../lambda/policy/config';

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -233,7 +233,28 @@ export class TrustStore extends Construct {
         }),
       ]),
     });
+    this.acknowledgeProviderFindings();
     return writer.getResponseField('VersionId');
+  }
+
+  /**
+   * Acknowledges the cdk-nag findings on the stack's shared AwsCustomResource provider
+   * function, whose runtime and role aws-cdk-lib chooses.
+   */
+  private acknowledgeProviderFindings(): void {
+    const id = `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`;
+    const provider = Stack.of(this).node.tryFindChild(id);
+    if (!provider) return;
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'aws-cdk-lib picks the runtime of its AwsCustomResource provider, which runs only during deployment to write the trust store object or read a Private CA certificate',
+    });
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWSLambdaBasicExecutionRole only lets the deploy-time AwsCustomResource provider write its own CloudWatch logs',
+    });
   }
 
   private fetchPrivateCa(source: PrivateCaCertificate, index: number): string {
