@@ -82,6 +82,8 @@ export class Api extends Construct {
   public readonly configKey: string;
   /** Base path under the gateway's custom domain. */
   public readonly basePath: string;
+  /** Name of the REST API's stage. */
+  public readonly stageName: string;
 
   private readonly gateway: Gateway;
   private readonly policy?: AccessPolicy;
@@ -98,8 +100,8 @@ export class Api extends Construct {
     this.configKey = id;
     this.basePath = props.basePath ?? id.toLowerCase();
     this.checkBasePath(this.basePath);
-    const stageName = props.stageName ?? 'live';
-    this.checkStageName(stageName);
+    this.stageName = props.stageName ?? 'live';
+    this.checkStageName(this.stageName);
 
     this.restApi = new apigw.RestApi(this, 'Resource', {
       ...restApiProps,
@@ -107,7 +109,7 @@ export class Api extends Construct {
       endpointTypes: [apigw.EndpointType.REGIONAL],
       deployOptions: {
         ...restApiProps.deployOptions,
-        stageName,
+        stageName: this.stageName,
         variables: { [API_STAGE_VARIABLE]: this.configKey },
       },
     });

@@ -11,6 +11,8 @@ const ACCESS_LOG_FIELDS: Record<string, string> = {
   resource: '$context.resourcePath',
   stage: '$context.stage',
   status: '$context.status',
+  // NOTE: this is API Gateway's response type (UNAUTHORIZED, ACCESS_DENIED); the
+  // authorizer's own decision code is only in its log, joined by requestId.
   decision: '$context.error.responseType',
   authorizerStatus: '$context.authorizer.status',
   authorizerLatencyMs: '$context.authorizer.latency',

@@ -44,6 +44,8 @@ export function createAuthorizerFunction(
     );
   }
 
+  // NOTE: the staging directory stays in the OS temp directory after synth. It cannot be
+  // deleted here, because apps that disable asset staging point the asset at it.
   const staging = mkdtempSync(join(tmpdir(), 'gatehouse-authorizer-'));
   copyFileSync(props.bundlePath, join(staging, 'index.js'));
   writeFileSync(join(staging, 'config.json'), JSON.stringify(props.config, null, 2));

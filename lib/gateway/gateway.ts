@@ -37,7 +37,7 @@ export interface GatewayDomainOptions {
 
 export interface GatewayProps {
   /**
-   * Who may call operations whose API and operation set no policy.
+   * Access policy of operations whose API and operation set none.
    *
    * @default - none; every operation then needs a policy of its own or its API's
    */
@@ -152,12 +152,12 @@ export class Gateway extends Construct {
     return (this.props.authorizerCacheTtl ?? DEFAULT_CACHE_TTL).toSeconds();
   }
 
-  /** The authorizer function; it exists once the app has been synthesized. */
+  /** Authorizer function, or `undefined` until the app is synthesized. */
   public get authorizerFunction(): lambda.IFunction | undefined {
     return this.authorizer;
   }
 
-  /** The compiled authorizer config; it exists once the app has been synthesized. */
+  /** Compiled authorizer config, or `undefined` until the app is synthesized. */
   public get authorizerConfig(): AuthorizerConfig | undefined {
     return this.compiledConfig;
   }
@@ -171,6 +171,8 @@ export class Gateway extends Construct {
   public addApi(id: string, props: ApiProps = {}): Api {
     const api = new Api(this, id, props, {
       restApiName: `${Stack.of(this).stackName}-${this.node.id}-${id}`,
+      // NOTE: every gateway's first API sets the account-wide logging role, so two gateways
+      // in one account both write AWS::ApiGateway::Account; pass cloudWatchRole: false to one.
       cloudWatchRole: this.apis.length === 0 && this.props.cloudWatchRole !== false,
       disableExecuteApiEndpoint: this.props.domain?.mutualTls ? true : undefined,
       deployOptions: {
@@ -182,6 +184,7 @@ export class Gateway extends Construct {
         metricsEnabled: true,
       },
     });
+    this.createExecutionLogGroup(api);
     addGatewayResponses(api.restApi, this.realm);
     this.mapUnderDomain(api);
     if (this.props.webAclArn) {
@@ -252,6 +255,20 @@ export class Gateway extends Construct {
         }),
       });
     }
+  }
+
+  /**
+   * Creates the group API Gateway writes execution logs to, so it gets a retention period
+   * instead of the never-expiring group API Gateway would create itself.
+   */
+  private createExecutionLogGroup(api: Api): void {
+    // The literal stage name lets the stage depend on the group, so the group exists
+    // before the stage starts logging.
+    const group = new logs.LogGroup(api, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${api.restApi.restApiId}/${api.stageName}`,
+      retention: this.props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
+    api.restApi.deploymentStage.node.addDependency(group);
   }
 
   private mapUnderDomain(api: Api): void {

@@ -78,17 +78,31 @@ describe('Gateway', () => {
     const { template } = gatewayWithOperation(stack, newGateway(stack));
 
     const groups = allResources(template, 'AWS::Logs::LogGroup');
-    expect(groups.map((group) => group.RetentionInDays)).toEqual([365, 365]);
+    expect(groups.map((group) => group.RetentionInDays)).toEqual([365, 365, 365]);
   });
 
-  test('logRetention sets both log groups', () => {
+  test('logRetention sets every log group', () => {
     const stack = newStack();
 
     const gateway = newGateway(stack, { logRetention: RetentionDays.ONE_MONTH });
     const { template } = gatewayWithOperation(stack, gateway);
 
     const groups = allResources(template, 'AWS::Logs::LogGroup');
-    expect(groups.map((group) => group.RetentionInDays)).toEqual([30, 30]);
+    expect(groups.map((group) => group.RetentionInDays)).toEqual([30, 30, 30]);
+  });
+
+  test('execution log group is named for the stage', () => {
+    const stack = newStack();
+
+    const { template } = gatewayWithOperation(stack, newGateway(stack));
+
+    const names = allResources(template, 'AWS::Logs::LogGroup').map((group) => group.LogGroupName);
+    expect(names).toContainEqual({
+      'Fn::Join': [
+        '',
+        ['API-Gateway-Execution-Logs_', { Ref: expect.stringMatching(/^Gatewayorders/) }, '/live'],
+      ],
+    });
   });
 
   test('stage writes JSON access logs without headers', () => {
