@@ -251,7 +251,14 @@ function describeProduct(product: ProductReport): string {
       `${product.throttle.rateLimit ?? 'no'} req/s, burst ${product.throttle.burstLimit ?? 'none'}${scope}`,
     );
   }
-  return `${product.name} on ${product.stage}${limits.length > 0 ? `: ${limits.join(', ')}` : ''}`;
+  if (product.subscriptionRequired === false) {
+    limits.push('no subscription required');
+  }
+  if (product.approvalRequired) {
+    limits.push('subscriptions need approval');
+  }
+  const name = product.productId ? `${product.productId} (${product.name})` : product.name;
+  return `${name} on ${product.stage}${limits.length > 0 ? `: ${limits.join(', ')}` : ''}`;
 }
 
 function describeBackendTarget(backend: BackendReport): string {

@@ -176,6 +176,12 @@ export interface CachingReport {
 export interface ProductReport {
   /** Usage plan name, or its logical id when it has no name. */
   readonly name: string;
+  /** Gatehouse product id; null for a usage plan that no `Product` declares. */
+  readonly productId: string | null;
+  /** Whether callers need a subscription; null when no `Product` declares the plan. */
+  readonly subscriptionRequired: boolean | null;
+  /** Whether a new subscription waits for approval; null when unknown. */
+  readonly approvalRequired: boolean | null;
   readonly stage: string;
   readonly throttle: ThrottleReport | null;
   readonly quota: QuotaReport | null;

@@ -1,4 +1,5 @@
 import { AssemblyStack } from './assembly';
+import { CatalogEntry, readCatalog } from './catalog';
 import { ProductReport } from './model';
 import {
   CfnResource,
@@ -47,6 +48,7 @@ export class RestApiView {
   constructor(
     public readonly stack: AssemblyStack,
     public readonly logicalId: string,
+    private readonly catalog: Map<string, CatalogEntry>,
   ) {
     this.stages = this.ofThisApi('AWS::ApiGateway::Stage').map(([id, resource]) =>
       describeStage(id, resource),
@@ -83,8 +85,12 @@ export class RestApiView {
           continue;
         }
         const override = methodThrottle(apiStage.Throttle, httpMethod, path);
+        const product = this.catalog.get(planId);
         products.push({
           name: typeof properties.UsagePlanName === 'string' ? properties.UsagePlanName : planId,
+          productId: product?.productId ?? null,
+          subscriptionRequired: product?.subscriptionRequired ?? null,
+          approvalRequired: product?.approvalRequired ?? null,
           stage: stage.name,
           throttle: describeThrottle(override ?? properties.Throttle, override !== undefined),
           quota: describeQuota(properties.Quota),
@@ -140,9 +146,10 @@ export class RestApiView {
 
 /** Finds the REST APIs of a stack. */
 export function findRestApis(stack: AssemblyStack): RestApiView[] {
+  const catalog = readCatalog(stack);
   return stack.template
     .ofType('AWS::ApiGateway::RestApi')
-    .map(([logicalId]) => new RestApiView(stack, logicalId));
+    .map(([logicalId]) => new RestApiView(stack, logicalId, catalog));
 }
 
 function describeStage(logicalId: string, resource: CfnResource): StageView {

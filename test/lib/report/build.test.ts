@@ -7,6 +7,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Backend } from '../../../lib/api/backend';
 import { AccessPolicy } from '../../../lib/core/access-policy';
 import { Gateway } from '../../../lib/gateway/gateway';
+import { Product } from '../../../lib/product/product';
+import { SubscriptionRegistry } from '../../../lib/subscription/subscription-registry';
 import { buildReport } from '../../../lib/report/build';
 import {
   AUDIENCE,
@@ -155,6 +157,9 @@ describe('buildReport', () => {
     expect(operation(report, 'GET', '/orders').products).toEqual([
       {
         name: 'trial',
+        productId: null,
+        subscriptionRequired: null,
+        approvalRequired: null,
         stage: 'live',
         quota: { limit: 1000, period: 'DAY' },
         throttle: { rateLimit: 10, burstLimit: 20, methodOverride: false },
@@ -164,6 +169,51 @@ describe('buildReport', () => {
       rateLimit: 1,
       burstLimit: 2,
       methodOverride: true,
+    });
+  });
+
+  test('names the product behind a usage plan and its subscription rules', () => {
+    const report = reportOf((stack) => {
+      const registry = new SubscriptionRegistry(stack, 'Subscriptions');
+      const gateway = new Gateway(stack, 'Gateway', { defaultPolicy: registry.keyPolicy() });
+      const api = gateway.addApi('orders');
+      api.addOperation('GET', '/orders', { backend: BACKEND });
+      new Product(stack, 'Paid', {
+        registry,
+        apis: [api],
+        approvalRequired: true,
+        quota: { limit: 100, period: apigw.Period.MONTH },
+      });
+      new Product(stack, 'Open', { registry, apis: [api], subscriptionRequired: false });
+    });
+
+    const products = operation(report, 'GET', '/orders').products;
+
+    expect(products.map((product) => [product.productId, product.subscriptionRequired])).toEqual([
+      ['Open', false],
+      ['Paid', true],
+    ]);
+    expect(products[1].approvalRequired).toBe(true);
+    expect(products[1].quota).toEqual({ limit: 100, period: 'MONTH' });
+  });
+
+  test('lists where a subscription key is read from', () => {
+    const report = reportOf((stack) => {
+      const registry = new SubscriptionRegistry(stack, 'Subscriptions');
+      const gateway = new Gateway(stack, 'Gateway', {
+        defaultPolicy: registry.keyPolicy({ header: 'X-Key', queryParameter: 'key' }),
+      });
+      gateway.addApi('orders').addOperation('GET', '/orders', { backend: BACKEND });
+    });
+
+    const access = operation(report, 'GET', '/orders').access;
+
+    expect(access).toMatchObject({
+      kind: 'subscriptionKey',
+      header: 'x-key',
+      queryParameter: 'key',
+      optional: false,
+      lookupCacheSeconds: 30,
     });
   });
 
