@@ -1,0 +1,107 @@
+/**
+ * Synth-scale child: builds one stack with a gateway of N APIs of 10 operations each in a
+ * fresh process, synthesizes it, and reports times, template sizes and resource counts.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccessPolicy, Backend, Gateway, HttpMethod, JwtKeys, JwtValidator } from '../../lib';
+import { serveCalls } from '../lib/child';
+
+export interface SynthParams {
+  readonly apis: number;
+  readonly operationsPerApi: number;
+}
+
+export interface SynthReport {
+  readonly operations: number;
+  /** Time to create the constructs. */
+  readonly constructMs: number;
+  /** Time of `app.synth()`: preparing, validating, staging assets and writing templates. */
+  readonly synthMs: number;
+  /** Every CloudFormation template the assembly holds, nested ones included. */
+  readonly templates: number;
+  readonly templateBytes: number;
+  readonly largestTemplateBytes: number;
+  readonly resources: number;
+  readonly largestTemplateResources: number;
+}
+
+const OPERATIONS: readonly [HttpMethod, string][] = [
+  ['GET', '/items'],
+  ['POST', '/items'],
+  ['GET', '/items/{itemId}'],
+  ['PUT', '/items/{itemId}'],
+  ['DELETE', '/items/{itemId}'],
+  ['GET', '/items/{itemId}/notes'],
+  ['POST', '/items/{itemId}/notes'],
+  ['GET', '/items/{itemId}/notes/{noteId}'],
+  ['DELETE', '/items/{itemId}/notes/{noteId}'],
+  ['GET', '/health'],
+];
+
+function synthesize(params: SynthParams): SynthReport {
+  if (params.operationsPerApi > OPERATIONS.length) {
+    throw new RangeError(
+      `operationsPerApi must be at most ${OPERATIONS.length}, got ${params.operationsPerApi}`,
+    );
+  }
+  const outdir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-synth-'));
+  try {
+    const started = performance.now();
+    const app = new App({ outdir });
+    buildStack(app, params);
+    const built = performance.now();
+    app.synth();
+    const synthesized = performance.now();
+    return {
+      operations: params.apis * params.operationsPerApi,
+      constructMs: built - started,
+      synthMs: synthesized - built,
+      ...measureTemplates(outdir),
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function buildStack(app: App, params: SynthParams): void {
+  const stack = new Stack(app, 'Scale', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const validator = new JwtValidator(stack, 'Sso', {
+    issuers: ['https://login.bench.example/tenant-1/v2.0'],
+    audiences: ['api://bench'],
+    keys: JwtKeys.fromJwksUrl('https://login.bench.example/tenant-1/keys'),
+  });
+  const gateway = new Gateway(stack, 'Gateway', { defaultPolicy: AccessPolicy.jwt(validator) });
+  for (let index = 0; index < params.apis; index++) {
+    const api = gateway.addApi(`api${index}`);
+    for (const [method, path] of OPERATIONS.slice(0, params.operationsPerApi)) {
+      api.addOperation(method, path, {
+        backend: Backend.http(`https://backend${index}.internal.example${path}`),
+        policy: AccessPolicy.jwt(validator, {
+          requiredClaims: [{ claim: 'scope', values: [`api${index}.${method.toLowerCase()}`] }],
+        }),
+      });
+    }
+  }
+}
+
+function measureTemplates(outdir: string) {
+  const files = readdirSync(outdir).filter((name) => name.endsWith('.template.json'));
+  const templates = files.map((name) => {
+    const text = readFileSync(join(outdir, name), 'utf8');
+    const resources = Object.keys((JSON.parse(text) as { Resources?: object }).Resources ?? {});
+    return { bytes: Buffer.byteLength(text), resources: resources.length };
+  });
+  return {
+    templates: templates.length,
+    templateBytes: templates.reduce((sum, item) => sum + item.bytes, 0),
+    largestTemplateBytes: Math.max(...templates.map((item) => item.bytes)),
+    resources: templates.reduce((sum, item) => sum + item.resources, 0),
+    largestTemplateResources: Math.max(...templates.map((item) => item.resources)),
+  };
+}
+
+serveCalls({ synthesize });

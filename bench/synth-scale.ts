@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { ChildHandle } from './lib/child';
+import { ResultEntry, compareToBaseline } from './lib/results';
+import { summarize } from './lib/stats';
+import type { SynthParams, SynthReport } from './children/synth';
+
+/** CloudFormation quotas a single stack must stay under. */
+export const CLOUDFORMATION_MAX_RESOURCES = 500;
+export const CLOUDFORMATION_MAX_TEMPLATE_BYTES = 1_000_000;
+
+export interface SynthScaleOptions {
+  /** Gateway sizes in APIs, each API with `operationsPerApi` operations. */
+  readonly sizes: readonly number[];
+  readonly operationsPerApi: number;
+  /** Measured synths per size; a size of more than 50 APIs is synthesized once. */
+  readonly repeats: number;
+}
+
+/**
+ * Synthesizes gateways of growing size in one child process, after one unmeasured synth that
+ * loads the modules, and returns synth time, template size and resource count per size, with
+ * each figure also divided by the number of operations so linear growth shows as a flat line.
+ */
+export async function runSynthScale(options: SynthScaleOptions): Promise<ResultEntry[]> {
+  const child = ChildHandle.start(join(__dirname, 'children', 'synth.ts'), {
+    execArgv: ['--max-old-space-size=3072'],
+  });
+  const reports = new Map<number, SynthReport[]>();
+  let first: SynthReport;
+  try {
+    const synthesize = (apis: number) =>
+      child.call<SynthReport>(
+        'synthesize',
+        { apis, operationsPerApi: options.operationsPerApi } satisfies SynthParams,
+        600_000,
+      );
+    first = await synthesize(1);
+    for (const apis of options.sizes) {
+      const repeats = apis > 50 ? 1 : options.repeats;
+      for (let run = 0; run < repeats; run++) {
+        reports.set(apis, [...(reports.get(apis) ?? []), await synthesize(apis)]);
+      }
+    }
+  } finally {
+    await child.stop();
+  }
+  return [
+    ...compareToBaseline([
+      {
+        group: 'synth',
+        name: 'first synth in a fresh process, 1 API',
+        subject: 'gatehouse',
+        unit: 'ms',
+        summary: summarize([first.constructMs + first.synthMs]),
+        note: 'includes loading aws-cdk-lib modules on first use',
+      },
+    ]),
+    ...synthEntries(reports, options.operationsPerApi),
+  ];
+}
+
+/** Turns synth reports per size into result entries; exported for the harness test. */
+export function synthEntries(
+  reports: ReadonlyMap<number, readonly SynthReport[]>,
+  operationsPerApi: number,
+): ResultEntry[] {
+  const sizes = [...reports.keys()].sort((a, b) => a - b);
+  const label = (apis: number) => `${apis} APIs x ${operationsPerApi} operations`;
+  const figure = (name: string, unit: string, pick: (report: SynthReport) => number) =>
+    sizes.map((apis) => {
+      const values = (reports.get(apis) ?? []).map(pick);
+      const overLimit = (reports.get(apis) ?? []).some(
+        (report) =>
+          report.largestTemplateResources > CLOUDFORMATION_MAX_RESOURCES ||
+          report.largestTemplateBytes > CLOUDFORMATION_MAX_TEMPLATE_BYTES,
+      );
+      return {
+        group: 'synth',
+        name,
+        subject: label(apis),
+        unit,
+        summary: summarize(values),
+        ...(overLimit
+          ? {
+              note: `a template is over CloudFormation's ${CLOUDFORMATION_MAX_RESOURCES} resources or 1 MB`,
+            }
+          : {}),
+      };
+    });
+  // Per-operation figures are compared with the smallest gateway: a ratio near 1 at every
+  // size means the figure grows linearly with the number of operations.
+  const perOperation = (name: string, unit: string, pick: (report: SynthReport) => number) =>
+    compareToBaseline(figure(name, unit, pick), label(sizes[0]));
+  const plain = (name: string, unit: string, pick: (report: SynthReport) => number) =>
+    compareToBaseline(figure(name, unit, pick));
+
+  return [
+    ...plain('synth time (construct + synth)', 'ms', (r) => r.constructMs + r.synthMs),
+    ...perOperation(
+      'synth time per operation',
+      'ms',
+      (r) => (r.constructMs + r.synthMs) / r.operations,
+    ),
+    ...plain('template size, all templates', 'bytes', (r) => r.templateBytes),
+    ...perOperation('template size per operation', 'bytes', (r) => r.templateBytes / r.operations),
+    ...plain('resources, all templates', 'resources', (r) => r.resources),
+    ...plain('resources in the largest template', 'resources', (r) => r.largestTemplateResources),
+    ...plain('largest template size', 'bytes', (r) => r.largestTemplateBytes),
+    ...plain('templates in the assembly', 'templates', (r) => r.templates),
+  ];
+}

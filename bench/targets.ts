@@ -1,0 +1,162 @@
+import { ResultEntry } from './lib/results';
+
+/** One target of the benchmark, and whether this run met it. */
+export interface TargetVerdict {
+  readonly target: string;
+  /** Null when the run did not measure what the target needs. */
+  readonly met: boolean | null;
+  readonly detail: string;
+}
+
+/** Largest warm p50 latency allowed, as a multiple of the node:crypto floor. */
+export const WARM_FLOOR_RATIO = 1.3;
+/** Longest time a newly published key may be refused, in ms. */
+export const NEW_KEY_ACCEPTED_WITHIN_MS = 5000;
+/**
+ * Largest memory growth over the second half of the flood still read as bounded. It is a
+ * judgment, chosen above the garbage-collection noise seen between two samples.
+ */
+export const BOUNDED_GROWTH_BYTES = 256 * 1024;
+/** Largest growth of per-operation synth figures from the smallest to the largest gateway. */
+export const LINEAR_GROWTH_RATIO = 1.5;
+
+const GATEHOUSE = 'gatehouse';
+
+/** Compares the measured entries with the targets of the benchmark issue. */
+export function evaluateTargets(entries: readonly ResultEntry[]): TargetVerdict[] {
+  const find = (name: string, subject: string) =>
+    entries.find((entry) => entry.name === name && entry.subject === subject);
+  const ofName = (name: string) => entries.filter((entry) => entry.name === name);
+  const verdicts: TargetVerdict[] = [];
+
+  for (const algorithm of ['RS256', 'ES256']) {
+    const p50 = find(`warm ${algorithm} p50 latency`, GATEHOUSE);
+    verdicts.push(
+      p50?.ratio == null
+        ? missing(`warm ${algorithm} within ${WARM_FLOOR_RATIO}x the node:crypto floor`)
+        : {
+            target: `warm ${algorithm} within ${WARM_FLOOR_RATIO}x the node:crypto floor`,
+            met: p50.ratio <= WARM_FLOOR_RATIO,
+            detail: `p50 ${p50.median.toFixed(1)} us, ${p50.ratio.toFixed(2)}x the floor`,
+          },
+    );
+    verdicts.push(
+      aheadOfPeers(`warm ${algorithm} p50 latency`, ofName(`warm ${algorithm} p50 latency`)),
+    );
+    const fetches = find(`warm ${algorithm} JWKS requests while measuring`, GATEHOUSE);
+    verdicts.push(
+      fetches === undefined
+        ? missing(`warm ${algorithm} path makes no network call`)
+        : {
+            target: `warm ${algorithm} path makes no network call`,
+            met: fetches.median === 0,
+            detail: `${fetches.median} JWKS requests while measuring`,
+          },
+    );
+  }
+
+  verdicts.push(smallerThanBaseline('bundle size', find('bundle size', GATEHOUSE)));
+  verdicts.push(
+    smallerThanBaseline(
+      'cold first decision',
+      find('cold first decision (load + JWKS fetch + verify)', GATEHOUSE),
+    ),
+  );
+
+  for (const phase of ['quiet', 'during flood']) {
+    const name = `new key accepted after publication (${phase})`;
+    const entry = find(name, GATEHOUSE);
+    verdicts.push(
+      entry === undefined
+        ? missing(`${name} within ${NEW_KEY_ACCEPTED_WITHIN_MS} ms`)
+        : {
+            target: `${name} within ${NEW_KEY_ACCEPTED_WITHIN_MS} ms`,
+            met: entry.note === undefined && entry.median <= NEW_KEY_ACCEPTED_WITHIN_MS,
+            detail: `${entry.median} ms${entry.note ? ` (${entry.note})` : ''}`,
+          },
+    );
+  }
+  const per5s = find('JWKS requests in any 5 s of flood (max)', GATEHOUSE);
+  verdicts.push(
+    per5s === undefined
+      ? missing('at most one JWKS request per 5 s under a flood')
+      : {
+          target: 'at most one JWKS request per 5 s under a flood',
+          met: per5s.median <= 1,
+          detail: `${per5s.median} requests in the busiest 5 s`,
+        },
+  );
+  const growth = find('heap + external growth, second half of flood', GATEHOUSE);
+  verdicts.push(
+    growth === undefined
+      ? missing('bounded memory under a flood')
+      : {
+          target: 'bounded memory under a flood',
+          met: growth.median <= BOUNDED_GROWTH_BYTES,
+          detail: `${Math.round(growth.median / 1024)} KiB over the second half (limit ${BOUNDED_GROWTH_BYTES / 1024} KiB)`,
+        },
+  );
+
+  verdicts.push(...synthVerdicts(entries));
+  return verdicts;
+}
+
+function synthVerdicts(entries: readonly ResultEntry[]): TargetVerdict[] {
+  const verdicts: TargetVerdict[] = [];
+  for (const name of ['synth time per operation', 'template size per operation']) {
+    const rows = entries.filter((entry) => entry.name === name);
+    const worst = rows.reduce<ResultEntry | undefined>(
+      (max, entry) => ((entry.ratio ?? 0) > (max?.ratio ?? 0) ? entry : max),
+      undefined,
+    );
+    verdicts.push(
+      worst?.ratio == null
+        ? missing(`${name} grows at most ${LINEAR_GROWTH_RATIO}x from the smallest gateway`)
+        : {
+            target: `${name} grows at most ${LINEAR_GROWTH_RATIO}x from the smallest gateway`,
+            met: worst.ratio <= LINEAR_GROWTH_RATIO,
+            detail: `largest ratio ${worst.ratio.toFixed(2)}x at ${worst.subject}`,
+          },
+    );
+  }
+  const largest = entries.filter((entry) => entry.name === 'resources in the largest template');
+  for (const entry of largest) {
+    verdicts.push({
+      target: `${entry.subject} deploys within CloudFormation's stack quotas`,
+      met: entry.note === undefined,
+      detail: `${entry.median} resources in the largest template${entry.note ? `; ${entry.note}` : ''}`,
+    });
+  }
+  return verdicts;
+}
+
+function aheadOfPeers(name: string, rows: readonly ResultEntry[]): TargetVerdict {
+  const ours = rows.find((entry) => entry.subject === GATEHOUSE);
+  const peers = rows.filter(
+    (entry) => !entry.subject.startsWith(GATEHOUSE) && entry.baseline !== entry.subject,
+  );
+  if (!ours || peers.length === 0) {
+    return missing(`${name} ahead of every peer`);
+  }
+  const best = peers.reduce((min, entry) => (entry.median < min.median ? entry : min));
+  return {
+    target: `${name} ahead of every peer`,
+    met: ours.median < best.median,
+    detail: `gatehouse ${ours.median.toFixed(1)} ${ours.unit}, best peer ${best.subject} ${best.median.toFixed(1)} ${best.unit}`,
+  };
+}
+
+function smallerThanBaseline(label: string, entry: ResultEntry | undefined): TargetVerdict {
+  if (entry?.ratio == null) {
+    return missing(`${label} below the aws-jwt-verify handler's`);
+  }
+  return {
+    target: `${label} below the ${entry.baseline} handler's`,
+    met: entry.ratio < 1,
+    detail: `${entry.median.toFixed(1)} ${entry.unit}, ${entry.ratio.toFixed(2)}x ${entry.baseline}`,
+  };
+}
+
+function missing(target: string): TargetVerdict {
+  return { target, met: null, detail: 'not measured in this run' };
+}
