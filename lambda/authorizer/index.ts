@@ -21,7 +21,7 @@ function currentConfig(): AuthorizerConfig | Error {
   return config;
 }
 
-/** The REQUEST authorizer: any failure inside ends in a denial, never in an allow. */
+/** Handles a REQUEST authorizer event. Any failure inside ends in a denial, never in an allow. */
 export async function handler(event: RequestAuthorizerEvent): Promise<AuthorizerResult> {
   const started = performance.now();
   const request = toAuthRequest(event, Date.now());

@@ -2,8 +2,8 @@ import { Decision } from '../policy/decide';
 import { AuthRequest } from '../policy/request';
 
 /**
- * Writes the decision's one JSON log line. Failure messages are written so that they never
- * hold a token, key or password, and the request's headers are never logged.
+ * Writes the decision's one JSON log line. Failure messages never contain a token, key or
+ * password, and the request's headers are never logged.
  */
 export function logDecision(decision: Decision, request: AuthRequest, latencyMs: number): void {
   const operation = decision.operation;

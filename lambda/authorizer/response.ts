@@ -2,7 +2,7 @@ import { Decision } from '../policy/decide';
 import { AuthorizerContext } from '../policy/evaluator';
 import { AuthRequest } from '../policy/request';
 
-/** The answer of a REQUEST authorizer: an IAM policy plus context for the backend. */
+/** The response of a REQUEST authorizer: an IAM policy plus context for the backend. */
 export interface AuthorizerResult {
   readonly principalId: string;
   readonly policyDocument: {
@@ -51,7 +51,7 @@ function policy(effect: 'Allow' | 'Deny', resources: readonly string[]) {
 }
 
 /**
- * Turns a decision into API Gateway's answer: a policy for an allow or a 403, and the
+ * Turns a decision into the authorizer response: a policy for an allow or a 403, and the
  * `Unauthorized` error that API Gateway's contract reserves for a 401.
  */
 export function toResult(decision: Decision, request: AuthRequest): AuthorizerResult {

@@ -74,6 +74,8 @@ export async function decide(config: AuthorizerConfig, request: AuthRequest): Pr
     const message = 'methodArn contains an IAM wildcard and cannot be allowed exactly';
     return deny(new AccessDenied('UNSAFE_METHOD_ARN', 403, message), api, operation);
   }
+  // NOTE: sibling grants merge under the requested operation's, so when two validators forward
+  // one context key with different values, a cached call to a sibling sees the first value.
   const passedGrants = results.filter((result): result is Grant => result !== undefined);
   return {
     allowed: true,

@@ -1,16 +1,18 @@
 import { KeyObject, constants, verify } from 'node:crypto';
 import { JwsAlgorithm } from '../config';
 
-/** What a JWS algorithm demands of the key and how node:crypto verifies it. */
+/** Key requirements of a JWS algorithm, and the parameters node:crypto verifies it with. */
 export interface AlgorithmSpec {
   readonly kty: 'RSA' | 'EC' | 'OKP';
   /** Curve the key must use, for EC and OKP keys. */
   readonly crv?: string;
   /** Digest passed to `crypto.verify`; null for Ed25519, which hashes internally. */
   readonly hash: string | null;
-  /** RSA padding, or the ECDSA signature length in bytes for IEEE P1363 encoding. */
+  /** RSA padding mode. */
   readonly padding?: number;
+  /** RSA-PSS salt length in bytes. */
   readonly saltLength?: number;
+  /** Exact signature length in bytes, for ECDSA (IEEE P1363 encoding) and Ed25519. */
   readonly signatureLength?: number;
 }
 

@@ -58,14 +58,14 @@ export function checkRequiredClaims(
   checks: readonly ClaimCheckConfig[],
 ): void {
   for (const check of checks) {
-    const held = claimValues(readClaim(claims, check.claim));
-    if (held === undefined) {
+    const present = claimValues(readClaim(claims, check.claim));
+    if (present === undefined) {
       throw new AccessDenied('CLAIM_MISSING', 403, `token has no usable claim ${check.claim}`);
     }
     const passes =
       check.match === 'all'
-        ? check.values.every((value) => held.includes(value))
-        : check.values.some((value) => held.includes(value));
+        ? check.values.every((value) => present.includes(value))
+        : check.values.some((value) => present.includes(value));
     if (!passes) {
       throw new AccessDenied(
         'CLAIM_NOT_SATISFIED',

@@ -1,6 +1,6 @@
 import { AccessDenied } from '../failure';
 
-/** Longest token accepted, in characters; API Gateway caps a header at 10 KB anyway. */
+/** Maximum token length in characters. API Gateway already limits a header value to 10 KB. */
 export const MAX_TOKEN_LENGTH = 12288;
 
 /** A compact JWS split into its parts, with the header and payload parsed. */

@@ -35,7 +35,7 @@ function sourceValues(request: AuthRequest, source: TokenSourceConfig): readonly
   }
 }
 
-/** Splits `<scheme> <token>`, comparing the scheme case-insensitively as RFC 9110 says. */
+/** Splits `<scheme> <token>`, comparing the scheme case-insensitively (RFC 9110, section 11.1). */
 function stripScheme(value: string, scheme: string): string {
   const match = /^\s*(\S+)\s+(\S+)\s*$/.exec(value);
   if (match === null || match[1].toLowerCase() !== scheme.toLowerCase()) {

@@ -47,8 +47,8 @@ export async function verifyJwt(
     keyFitsAlgorithm(key, alg as string, spec),
   );
   if (candidates.length === 0 || (kid === undefined && candidates.length > 1)) {
-    const which = kid === undefined ? 'without kid' : `with kid ${JSON.stringify(kid)}`;
-    throw new AccessDenied('KEY_NOT_FOUND', 401, `no single ${alg} key found ${which}`);
+    const keyDescription = kid === undefined ? 'without kid' : `with kid ${JSON.stringify(kid)}`;
+    throw new AccessDenied('KEY_NOT_FOUND', 401, `no single ${alg} key found ${keyDescription}`);
   }
 
   if (!verifySignature(spec, candidates[0].key, jws.signingInput, jws.signature)) {

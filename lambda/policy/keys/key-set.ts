@@ -3,7 +3,7 @@ import { AccessDenied } from '../failure';
 import { KeySourceError, fetchJsonObject } from './fetch-json';
 import { VerificationKey, importJwk } from './jwk';
 
-/** Most keys kept from one JWKS; the rest are ignored, which bounds memory. */
+/** Maximum number of keys kept from one JWKS; the rest are ignored, which bounds memory. */
 export const MAX_KEYS_PER_SET = 100;
 
 /** The keys of one key source, and the only way to look them up. */
@@ -51,7 +51,9 @@ export class RemoteKeySet implements KeySet {
     const age = now - this.fetchedAt;
     const usable = age <= this.cache.maxAgeSeconds + this.cache.maxStaleSeconds;
     if (age > this.cache.maxAgeSeconds) {
-      // Stale but usable keys keep working while the refresh runs or fails.
+      // Stale but usable keys keep working while the refresh runs or fails. NOTE: Lambda
+      // freezes the instance between invocations, so this refresh may finish (or time out)
+      // only during a later one.
       const refresh = this.refresh(now);
       if (!usable) {
         await refresh;
