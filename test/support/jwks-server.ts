@@ -1,8 +1,12 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 
-/** How the server answers: normally, by dropping connections, with a 500, or with junk. */
-export type JwksServerMode = 'ok' | 'down' | 'error' | 'garbage' | 'oversized' | 'hang';
+/**
+ * How the server responds: normally, by dropping connections, with a 500, with junk, with a
+ * body over 256 KB (declared in `content-length`, or streamed in chunks without it), or never.
+ */
+export type JwksServerMode =
+  'ok' | 'down' | 'error' | 'garbage' | 'oversized' | 'oversized-chunked' | 'hang';
 
 /**
  * A JWKS and OpenID discovery server on 127.0.0.1 whose keys and failures tests switch at
@@ -65,6 +69,13 @@ export class JwksServer {
         return;
       case 'garbage':
         response.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [');
+        return;
+      case 'oversized-chunked':
+        response.writeHead(200, { 'content-type': 'application/json' });
+        for (let i = 0; i < 40; i++) {
+          response.write(' '.repeat(10 * 1024));
+        }
+        response.end(JSON.stringify({ keys: this.keys }));
         return;
       case 'oversized':
         response.writeHead(200, { 'content-type': 'application/json' });

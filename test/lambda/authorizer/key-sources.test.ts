@@ -171,6 +171,7 @@ describe('bundled authorizer: key sources', () => {
     ['error', 'returned status 500'],
     ['garbage', 'is not JSON'],
     ['oversized', 'larger than'],
+    ['oversized-chunked', 'larger than'],
     ['hang', 'TimeoutError'],
   ] as const)('denies from a cold start when the JWKS server is %s', async (mode, reason) => {
     const authorizer = authorizerWith(
