@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -270,6 +270,17 @@ describe('Gateway', () => {
 
     template.resourceCountIs('AWS::Lambda::Function', 0);
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
+  });
+
+  test('app tags reach the late-created authorizer', () => {
+    const stack = newStack();
+    const gateway = newGateway(stack);
+    Tags.of(stack.node.root).add('team', 'platform');
+
+    const { template } = gatewayWithOperation(stack, gateway);
+
+    const fn = onlyResource(template, 'AWS::Lambda::Function');
+    expect(fn.Tags).toEqual([{ Key: 'team', Value: 'platform' }]);
   });
 
   test('staged asset contains the bundle and the compiled config', () => {
