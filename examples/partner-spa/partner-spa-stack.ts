@@ -130,7 +130,7 @@ function importCertificate(scope: Construct, id: string, name: string): acm.ICer
 }
 
 /**
- * Answers browser preflight requests for the SPA's origin. The backend must still send
+ * Adds CORS preflight responses for the SPA's origin. The backend must still send
  * `Access-Control-Allow-Origin` on its own responses.
  */
 function addCorsPreflight(restApi: apigw.RestApi, paths: string[]): void {

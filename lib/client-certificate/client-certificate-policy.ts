@@ -21,7 +21,7 @@ export interface CrlRevocationOptions {
    */
   readonly fetchTimeout?: Duration;
   /**
-   * Longest time the authorizer reuses a downloaded CRL; a CRL whose `nextUpdate` comes
+   * Maximum time the authorizer reuses a downloaded CRL; a CRL whose `nextUpdate` comes
    * sooner is refetched then.
    *
    * @default Duration.hours(1)
@@ -42,7 +42,7 @@ export interface CrlRevocationOptions {
   readonly failOpen?: boolean;
 }
 
-/** How the authorizer checks whether a client certificate was revoked. */
+/** Revocation checking of client certificates in the authorizer. */
 export abstract class CertificateRevocation {
   /** Checks the trust store's shipped CRLs and, by default, the certificates' distribution points. */
   public static crl(options: CrlRevocationOptions = {}): CertificateRevocation {

@@ -42,7 +42,7 @@ export interface TrustStoreProps {
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
   /**
-   * What happens to the buckets when the stack is deleted.
+   * Removal policy of the trust store bucket and the logs bucket it creates.
    *
    * @default RemovalPolicy.RETAIN
    */

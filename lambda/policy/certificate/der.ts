@@ -97,17 +97,17 @@ export function children(element: DerElement): DerElement[] {
 }
 
 /** Returns the children of `element` after checking its tag. */
-export function expectChildren(element: DerElement | undefined, tag: number, what: string) {
-  return children(expectTag(element, tag, what));
+export function expectChildren(element: DerElement | undefined, tag: number, label: string) {
+  return children(expectTag(element, tag, label));
 }
 
-export function expectTag(element: DerElement | undefined, tag: number, what: string): DerElement {
+export function expectTag(element: DerElement | undefined, tag: number, label: string): DerElement {
   if (!element) {
-    throw new DerError(`invalid DER: ${what} is missing`);
+    throw new DerError(`invalid DER: ${label} is missing`);
   }
   if (element.tag !== tag) {
     const found = element.tag.toString(16);
-    throw new DerError(`invalid DER: ${what} has tag 0x${found}, expected 0x${tag.toString(16)}`);
+    throw new DerError(`invalid DER: ${label} has tag 0x${found}, expected 0x${tag.toString(16)}`);
   }
   return element;
 }

@@ -44,6 +44,6 @@ function matchesThumbprint(value: string, fingerprints: IssuerInfo): boolean {
 }
 
 function hasDnsName(certificate: ParsedCertificate, value: string): boolean {
-  const wanted = value.toLowerCase();
-  return certificate.dnsNames.some((name) => name.toLowerCase() === wanted);
+  const expected = value.toLowerCase();
+  return certificate.dnsNames.some((name) => name.toLowerCase() === expected);
 }

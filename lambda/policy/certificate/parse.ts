@@ -51,10 +51,12 @@ export class CertificateParseError extends Error {
   }
 }
 
-/** Splits a PEM bundle into DER certificates; throws when it holds none or is malformed. */
+/** Splits a PEM bundle into DER certificates; throws when it contains none or is malformed. */
 export function pemToDerList(pem: string): Buffer[] {
   if (pem.length > MAX_CERTIFICATE_PEM_LENGTH * 16) {
-    throw new CertificateParseError(`PEM is ${pem.length} characters, more than allowed`);
+    throw new CertificateParseError(
+      `PEM is ${pem.length} characters, more than ${MAX_CERTIFICATE_PEM_LENGTH * 16}`,
+    );
   }
   const blocks = [...pem.matchAll(PEM_BLOCK)].map((match) => match[1].replace(/\s+/g, ''));
   if (blocks.length === 0) {
