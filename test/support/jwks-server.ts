@@ -28,11 +28,11 @@ export class JwksServer {
 
   /** Starts a server on an ephemeral port of 127.0.0.1. */
   static async start(keys: Record<string, unknown>[] = []): Promise<JwksServer> {
-    let instance: JwksServer | undefined;
-    const server = createServer((request, response) => instance?.handle(request, response));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    instance = new JwksServer(server, `http://127.0.0.1:${port}`);
+    const instance = new JwksServer(server, `http://127.0.0.1:${port}`);
+    server.on('request', (request, response) => instance.handle(request, response));
     instance.keys = keys;
     return instance;
   }
