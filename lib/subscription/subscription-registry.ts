@@ -38,6 +38,14 @@ export interface SubscriptionRegistryProps {
    */
   readonly lookupCacheTtl?: Duration;
   /**
+   * Subscriptions you expect to create at run time, two API keys each. Used only to warn at
+   * synth time when they and the declared subscriptions need more API keys than API
+   * Gateway allows per account and region.
+   *
+   * @default 0: only declared subscriptions are counted
+   */
+  readonly expectedSubscriptions?: number;
+  /**
    * What happens to the table when the registry leaves the stack.
    *
    * @default RemovalPolicy.RETAIN, so subscriptions survive a mistaken removal
@@ -79,11 +87,14 @@ export class SubscriptionRegistry extends Construct {
   private readonly products: IRegistryProduct[] = [];
   private readonly declared: DeclaredSubscription[] = [];
   private readonly keyedApis = new Set<Api>();
+  private readonly expectedSubscriptions: number;
+  private keyLimitWarned = false;
 
   constructor(scope: Construct, id: string, props: SubscriptionRegistryProps = {}) {
     super(scope, id);
 
     this.lookupCacheTtl = props.lookupCacheTtl ?? DEFAULT_LOOKUP_CACHE_TTL;
+    this.expectedSubscriptions = props.expectedSubscriptions ?? 0;
     this.checkLookupCacheTtl();
     this.registryId = this.node.path;
 
@@ -111,6 +122,7 @@ export class SubscriptionRegistry extends Construct {
     this.table.grantReadWriteData(this.managementFunction);
     this.grantApiKeyChanges(this.managementFunction);
     this.acknowledgeNagFindings();
+    this.warnOnKeyCount();
   }
 
   /**
@@ -247,11 +259,12 @@ export class SubscriptionRegistry extends Construct {
   }
 
   private warnOnKeyCount(): void {
-    const keys = this.declared.length * 2;
-    if (keys === API_GATEWAY_LIMITS.apiKeys + 2) {
+    const keys = (this.declared.length + this.expectedSubscriptions) * 2;
+    if (keys > API_GATEWAY_LIMITS.apiKeys && !this.keyLimitWarned) {
+      this.keyLimitWarned = true;
       Annotations.of(this).addWarningV2(
         'gatehouse:apiKeyLimit',
-        `declared subscriptions need ${keys} API keys, two each, and API Gateway allows ${API_GATEWAY_LIMITS.apiKeys} per account and region; request a quota increase`,
+        `${this.declared.length} declared and ${this.expectedSubscriptions} expected subscriptions need ${keys} API keys, two each, and API Gateway allows ${API_GATEWAY_LIMITS.apiKeys} per account and region; request a quota increase or spread products across accounts`,
       );
     }
   }

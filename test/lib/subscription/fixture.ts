@@ -5,7 +5,10 @@ import { Backend } from '../../../lib/api/backend';
 import { AccessPolicy } from '../../../lib/core/access-policy';
 import { Gateway } from '../../../lib/gateway/gateway';
 import { Product, ProductProps } from '../../../lib/product/product';
-import { SubscriptionRegistry, SubscriptionRegistryProps } from '../../../lib/subscription/subscription-registry';
+import {
+  SubscriptionRegistry,
+  SubscriptionRegistryProps,
+} from '../../../lib/subscription/subscription-registry';
 import { newStack, newValidator } from '../helpers';
 
 /** A gateway with three APIs, a registry, and the methods `addOperation()` returned. */
@@ -37,12 +40,23 @@ export function saasFixture(registryProps: SubscriptionRegistryProps = {}): Saas
     policy: AccessPolicy.allOf(AccessPolicy.jwt(validator), registry.keyPolicy()),
   });
   orders.addOperation('GET', '/health', { backend, policy: AccessPolicy.anonymous() });
-  catalog.addOperation('GET', '/items', { backend, policy: registry.keyPolicy({ allowAnonymous: true }) });
+  catalog.addOperation('GET', '/items', {
+    backend,
+    policy: registry.keyPolicy({ allowAnonymous: true }),
+  });
   billing.addOperation('GET', '/invoices', { backend });
   return { stack, gateway, registry, orders, catalog, billing, listOrders, createOrder };
 }
 
 /** Adds a product over the given APIs with the fixture's registry. */
-export function addProduct(fixture: SaasFixture, id: string, props: Partial<ProductProps> = {}): Product {
-  return new Product(fixture.stack, id, { registry: fixture.registry, apis: [fixture.orders], ...props });
+export function addProduct(
+  fixture: SaasFixture,
+  id: string,
+  props: Partial<ProductProps> = {},
+): Product {
+  return new Product(fixture.stack, id, {
+    registry: fixture.registry,
+    apis: [fixture.orders],
+    ...props,
+  });
 }
