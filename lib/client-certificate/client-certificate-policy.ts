@@ -168,6 +168,8 @@ export class ClientCertificatePolicy extends AccessPolicy {
     }
 
     const revocation = this.props.revocation ?? CertificateRevocation.crl();
+    // NOTE: each operation's requirement carries its own copy of the CA certificates and
+    // shipped CRLs; a shared trust store section in the config would store them once.
     return {
       kind: 'clientCertificate',
       identities:
