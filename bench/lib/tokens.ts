@@ -1,4 +1,7 @@
-import { KeyObject, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { SigningKey, generateSigningKey as generateKey, signJwt } from '../../test/support/jwt';
+
+export type { SigningKey };
 
 /** Issuer, audience and role every benchmark token carries and every handler checks. */
 export const ISSUER = 'https://login.bench.example/tenant-1/v2.0';
@@ -8,29 +11,15 @@ export const REQUIRED_ROLE = 'Orders.Read';
 
 export type BenchAlgorithm = 'RS256' | 'ES256';
 
-/** A signing key with the public half as it appears in a JWKS. */
-export interface SigningKey {
-  readonly alg: BenchAlgorithm;
-  readonly kid: string;
-  readonly privateKey: KeyObject;
-  readonly publicKey: KeyObject;
-  readonly jwk: Record<string, unknown>;
-}
-
-/** Generates an RSA 2048-bit or P-256 key pair with a random key id. */
-export function generateSigningKey(alg: BenchAlgorithm, kid: string = randomUUID()): SigningKey {
-  const pair =
-    alg === 'RS256'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = { ...pair.publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
-  return { alg, kid, privateKey: pair.privateKey, publicKey: pair.publicKey, jwk };
+/** Generates an RSA 2048-bit or P-256 key pair, with a random key id unless `kid` is given. */
+export function generateSigningKey(alg: BenchAlgorithm, kid?: string): SigningKey {
+  return generateKey(alg, kid === undefined ? {} : { kid });
 }
 
 export interface TokenOptions {
   /** Claims merged over the defaults; a value of `undefined` removes the claim. */
   readonly claims?: Record<string, unknown>;
-  /** Header fields merged over `alg`, `typ` and `kid`. */
+  /** Header fields merged over `alg`, `typ` and `kid`; `undefined` removes a field. */
   readonly header?: Record<string, unknown>;
 }
 
@@ -48,22 +37,11 @@ export function defaultClaims(nowSeconds = Math.floor(Date.now() / 1000)): Recor
   };
 }
 
-/** Signs a compact JWS with node:crypto, so the signer shares no code with any verifier. */
+/** Signs a token with node:crypto, through the test helpers, so no verifier signs its own. */
 export function signToken(key: SigningKey, options: TokenOptions = {}): string {
-  const header = dropUndefined({ alg: key.alg, typ: 'JWT', kid: key.kid, ...options.header });
-  const claims = dropUndefined({ ...defaultClaims(), ...options.claims });
-  const signingInput = `${encodeJson(header)}.${encodeJson(claims)}`;
-  const signature = sign('sha256', Buffer.from(signingInput), {
-    key: key.privateKey,
-    dsaEncoding: 'ieee-p1363',
-  });
-  return `${signingInput}.${signature.toString('base64url')}`;
-}
-
-function encodeJson(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function dropUndefined(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+  const merged = { ...defaultClaims(), ...options.claims };
+  const claims = Object.fromEntries(
+    Object.entries(merged).filter(([, value]) => value !== undefined),
+  );
+  return signJwt(key, claims, { header: options.header });
 }

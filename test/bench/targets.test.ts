@@ -1,0 +1,138 @@
+import { KeySetReport, keySetEntries } from '../../bench/key-set';
+import { ResultEntry, compareToBaseline } from '../../bench/lib/results';
+import { synthEntries } from '../../bench/synth-scale';
+import type { SynthReport } from '../../bench/children/synth';
+import { evaluateTargets } from '../../bench/targets';
+
+const summary = (median: number) => ({ median, min: median, max: median, runs: 1 });
+
+function warmP50(ours: number, floor: number, peer: number): ResultEntry[] {
+  const name = 'warm RS256 p50 latency';
+  return compareToBaseline(
+    [
+      { group: 'warm', name, subject: 'node:crypto floor', unit: 'us', summary: summary(floor) },
+      { group: 'warm', name, subject: 'gatehouse', unit: 'us', summary: summary(ours) },
+      { group: 'warm', name, subject: 'aws-jwt-verify', unit: 'us', summary: summary(peer) },
+    ],
+    'node:crypto floor',
+  );
+}
+
+function verdict(entries: ResultEntry[], target: string) {
+  return evaluateTargets(entries).find((item) => item.target === target);
+}
+
+function keySetReport(overrides: Partial<KeySetReport>): KeySetReport {
+  return {
+    subject: 'gatehouse',
+    quietRotationMs: 1200,
+    floodRotationMs: 800,
+    floodTokens: 1500,
+    floodFetches: 3,
+    floodFetchesPer5s: 1,
+    heapGrowthBytes: 1000,
+    heapGrowthSecondHalfBytes: 500,
+    rssGrowthBytes: 0,
+    firstKeyAcceptedAfterFlood: true,
+    acceptWithinMs: 40_000,
+    ...overrides,
+  };
+}
+
+function synthReport(operations: number, resources: number): SynthReport {
+  return {
+    operations,
+    constructMs: operations,
+    synthMs: operations * 2,
+    templates: 1,
+    templateBytes: operations * 1500,
+    largestTemplateBytes: operations * 1500,
+    resources,
+    largestTemplateResources: resources,
+  };
+}
+
+describe('evaluateTargets', () => {
+  test('warm within 1.3x of the floor is met', () => {
+    const result = verdict(warmP50(26, 20, 30), 'warm RS256 within 1.3x the node:crypto floor');
+
+    expect(result?.met).toBe(true);
+  });
+
+  test('warm at 1.5x of the floor is missed', () => {
+    const result = verdict(warmP50(30, 20, 40), 'warm RS256 within 1.3x the node:crypto floor');
+
+    expect(result?.met).toBe(false);
+    expect(result?.detail).toBe('p50 30.0 us, 1.50x the floor');
+  });
+
+  test('a faster peer misses the ahead-of-peers target', () => {
+    const result = verdict(warmP50(26, 20, 25), 'warm RS256 p50 latency ahead of every peer');
+
+    expect(result?.met).toBe(false);
+    expect(result?.detail).toContain('best peer aws-jwt-verify 25.0 us');
+  });
+
+  test('unmeasured target is neither met nor missed', () => {
+    const result = verdict([], 'warm ES256 within 1.3x the node:crypto floor');
+
+    expect(result?.met).toBeNull();
+  });
+
+  test('new key never accepted misses the 5 s target', () => {
+    const entries = keySetEntries([keySetReport({ floodRotationMs: null })]);
+
+    const result = verdict(
+      entries,
+      'new key accepted after publication (during flood) within 5000 ms',
+    );
+
+    expect(result?.met).toBe(false);
+    expect(result?.detail).toContain('not accepted before the bound');
+  });
+
+  test('two fetches in 5 s miss the flood target', () => {
+    const entries = keySetEntries([keySetReport({ floodFetchesPer5s: 2 })]);
+
+    const result = verdict(entries, 'at most one JWKS request per 5 s under a flood');
+
+    expect(result?.met).toBe(false);
+  });
+
+  test('memory growing in the second half misses the bound', () => {
+    const entries = keySetEntries([keySetReport({ heapGrowthSecondHalfBytes: 4 * 1024 * 1024 })]);
+
+    const result = verdict(entries, 'bounded memory under a flood');
+
+    expect(result?.met).toBe(false);
+  });
+
+  test('stack over 500 resources misses the quota target', () => {
+    const reports = new Map([
+      [1, [synthReport(10, 30)]],
+      [100, [synthReport(1000, 2600)]],
+    ]);
+
+    const result = verdict(
+      synthEntries(reports, 10),
+      "100 APIs x 10 operations deploys within CloudFormation's stack quotas",
+    );
+
+    expect(result?.met).toBe(false);
+  });
+
+  test('linear synth growth meets the linearity target', () => {
+    const reports = new Map([
+      [1, [synthReport(10, 30)]],
+      [10, [synthReport(100, 270)]],
+    ]);
+
+    const result = verdict(
+      synthEntries(reports, 10),
+      'template size per operation grows at most 1.5x from the smallest gateway',
+    );
+
+    expect(result?.met).toBe(true);
+    expect(result?.detail).toBe('largest ratio 1.00x at 1 APIs x 10 operations');
+  });
+});
