@@ -98,6 +98,7 @@ function describeJwt(
     requireExpiry: validator.requireExpiry,
     clockSkewSeconds: validator.clockSkewSeconds,
     maxTokenAgeSeconds: validator.maxTokenAgeSeconds ?? null,
+    requireCertificateBinding: validator.requireCertificateBinding === true,
     forwardedClaims: validator.forwardClaims.map((forward) => ({ ...forward })),
   };
 }

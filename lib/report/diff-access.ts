@@ -129,6 +129,12 @@ function compareJwt(before: JwtAccessReport, after: JwtAccessReport, sink: Chang
   if (!before.requireExpiry && after.requireExpiry) {
     sink('narrower', 'expiry now required', 'tokens without exp are rejected');
   }
+  if (before.requireCertificateBinding && !after.requireCertificateBinding) {
+    sink('wider', 'certificate binding no longer required', 'tokens work from any connection');
+  }
+  if (!before.requireCertificateBinding && after.requireCertificateBinding) {
+    sink('narrower', 'certificate binding now required', 'tokens work only with their certificate');
+  }
   compareNumber('clock skew', before.clockSkewSeconds, after.clockSkewSeconds, sink);
   compareNumber(
     'maximum token age',

@@ -178,6 +178,11 @@ function renderJwt(jwt: JwtAccessReport, indent: string): string[] {
       : `tokens at most ${jwt.maxTokenAgeSeconds} s old`;
   const expiry = jwt.requireExpiry ? 'expiry required' : 'expiry not required';
   lines.push(`${inner}- ${expiry}, clock skew ${jwt.clockSkewSeconds} s, ${age}`);
+  if (jwt.requireCertificateBinding) {
+    lines.push(
+      `${inner}- token must be bound to the client certificate (RFC 8705 \`cnf.x5t#S256\`)`,
+    );
+  }
   for (const forward of jwt.forwardedClaims) {
     lines.push(
       `${inner}- claim \`${forward.claim}\` forwarded as context \`${forward.contextKey}\``,

@@ -98,6 +98,8 @@ export interface JwtAccessReport {
   readonly clockSkewSeconds: number;
   /** Oldest `iat` accepted, in seconds; null when tokens may be of any age. */
   readonly maxTokenAgeSeconds: number | null;
+  /** RFC 8705: the token must be bound to the client certificate of the connection. */
+  readonly requireCertificateBinding: boolean;
   /** Claims passed to the backend through the authorizer context. */
   readonly forwardedClaims: { readonly claim: string; readonly contextKey: string }[];
 }

@@ -38,12 +38,13 @@ export class EffectivePolicyReportPlugin implements IPolicyValidationPlugin {
   public readonly name = 'Gatehouse-Report';
 
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    writeReport(assemblyDirectory(context));
+    writeReport(assemblyDirectoryOf(context));
     return { success: true, violations: [] };
   }
 }
 
-function assemblyDirectory(context: IPolicyValidationContext): string {
+/** Returns the cloud assembly directory that a validation plugin is called for. */
+export function assemblyDirectoryOf(context: IPolicyValidationContext): string {
   const app = context.appConstruct;
   if (app && Stage.isStage(app)) {
     return app.outdir;

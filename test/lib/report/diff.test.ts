@@ -173,6 +173,7 @@ function reportWithClaim(values: string[], match: 'all' | 'any'): EffectivePolic
     requireExpiry: true,
     clockSkewSeconds: 60,
     maxTokenAgeSeconds: null,
+    requireCertificateBinding: false,
     forwardedClaims: [],
   };
   const operation: OperationReport = {

@@ -17,12 +17,12 @@ export const AUDIENCE = 'api://orders';
 export type Declare = (stack: Stack) => void;
 
 /**
- * Synthesizes one stack into a fresh temporary directory and returns the directory. The
- * stack id is fixed, so two synths of changed declarations compare like two commits.
+ * Synthesizes one stack into a fresh temporary directory, or into `app` when given, and
+ * returns the assembly directory. The stack id is fixed, so two synths of changed
+ * declarations compare like two commits.
  */
 export function synthAssembly(declare: Declare, app?: App): string {
-  const outdir = mkdtempSync(join(tmpdir(), 'gatehouse-report-'));
-  const root = app ?? new App({ outdir });
+  const root = app ?? new App({ outdir: mkdtempSync(join(tmpdir(), 'gatehouse-report-')) });
   const stack = new Stack(root, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
   declare(stack);
   return root.synth().directory;

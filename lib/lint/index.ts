@@ -1,0 +1,3 @@
+export * from './checks';
+export * from './issuer-claims';
+export * from './rule';
