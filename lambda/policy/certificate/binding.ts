@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { AccessDenied } from '../failure';
-import { parseCertificatePem } from './parse';
+import { parseCertificatePemCached } from './parse';
 
 /**
  * Checks an RFC 8705 certificate-bound token: the `cnf["x5t#S256"]` claim must equal the
@@ -34,7 +34,7 @@ export function checkCertificateBinding(
 
   let presented: string;
   try {
-    presented = parseCertificatePem(clientCertificatePem).x5tS256;
+    presented = parseCertificatePemCached(clientCertificatePem).x5tS256;
   } catch (error) {
     throw new AccessDenied('CLIENT_CERTIFICATE_INVALID', 401, (error as Error).message, {
       cause: error,

@@ -3,11 +3,19 @@ import { AuthorizerContext, EvaluationContext, Grant } from '../evaluator';
 import { AccessDenied } from '../failure';
 import { matchIdentity } from './identity';
 import { formatName } from './names';
-import { ParsedCertificate, parseCertificateDer, parseCertificatePem, pemToDerList } from './parse';
+import {
+  ParsedCertificate,
+  parseCertificateDer,
+  parseCertificatePemCached,
+  pemToDerList,
+} from './parse';
 import { checkRevocation } from './revocation';
 
 /** Trust store certificates parsed once per config array. */
 const authorityCache = new WeakMap<readonly string[], ParsedCertificate[]>();
+/** Issuer found for each certificate, by trust store and then by the certificate's SHA-256. */
+const ISSUER_CACHE_SIZE = 1024;
+const issuerCache = new WeakMap<readonly string[], Map<string, ParsedCertificate | null>>();
 
 /**
  * Evaluates a `clientCertificate` requirement against the certificate API Gateway passed
@@ -85,7 +93,7 @@ function readCertificate(pem: string | undefined): ParsedCertificate {
     );
   }
   try {
-    return parseCertificatePem(pem);
+    return parseCertificatePemCached(pem);
   } catch (error) {
     throw new AccessDenied('CLIENT_CERTIFICATE_INVALID', 401, (error as Error).message, {
       cause: error,
@@ -103,10 +111,23 @@ function findIssuer(
     parsed = authorities.flatMap((pem) => pemToDerList(pem).map(parseCertificateDer));
     authorityCache.set(authorities, parsed);
   }
-  return parsed.find(
+  let found = issuerCache.get(authorities);
+  if (found === undefined) {
+    found = new Map();
+    issuerCache.set(authorities, found);
+  }
+
+  // A signature check per request would cost as much as the parse, so its result is kept
+  // for the certificate's thumbprint, which changes with any byte of the certificate.
+  const known = found.get(certificate.sha256);
+  if (known !== undefined) return known ?? undefined;
+  const issuer = parsed.find(
     (authority) =>
       authority.x509.ca &&
       authority.subjectKey === certificate.issuerKey &&
       certificate.x509.verify(authority.x509.publicKey),
   );
+  if (found.size >= ISSUER_CACHE_SIZE) found.clear();
+  found.set(certificate.sha256, issuer ?? null);
+  return issuer;
 }

@@ -81,6 +81,33 @@ export function parseCertificatePem(pem: string): ParsedCertificate {
   return parseCertificateDer(pemToDerList(pem)[0]);
 }
 
+/** Certificates a warm instance keeps parsed, so a returning client skips the X.509 parse. */
+const PARSED_CACHE_SIZE = 256;
+const parsedByPem = new Map<string, ParsedCertificate>();
+
+/**
+ * Parses like `parseCertificatePem`, but reuses the result for a PEM seen recently. Building
+ * a node:crypto `X509Certificate` dominates the cost of a certificate decision, and the same
+ * client sends the same certificate on every request. Failures are not cached.
+ */
+export function parseCertificatePemCached(pem: string): ParsedCertificate {
+  const cached = parsedByPem.get(pem);
+  if (cached !== undefined) {
+    // Re-insert so that the Map's insertion order tracks recent use.
+    parsedByPem.delete(pem);
+    parsedByPem.set(pem, cached);
+    return cached;
+  }
+
+  const parsed = parseCertificatePem(pem);
+  parsedByPem.set(pem, parsed);
+  if (parsedByPem.size > PARSED_CACHE_SIZE) {
+    const oldest = parsedByPem.keys().next().value as string;
+    parsedByPem.delete(oldest);
+  }
+  return parsed;
+}
+
 /** Parses one DER certificate; throws `CertificateParseError` when malformed. */
 export function parseCertificateDer(der: Buffer): ParsedCertificate {
   try {

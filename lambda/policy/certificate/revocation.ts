@@ -23,6 +23,8 @@ interface CacheEntry {
 const fetched = new Map<string, CacheEntry>();
 /** Shipped CRLs parsed once per config array. */
 const shippedCache = new WeakMap<readonly string[], ParsedCrl[]>();
+/** Signature check results of shipped CRLs, by the issuing CA's SHA-256 fingerprint. */
+const shippedSignatures = new WeakMap<ParsedCrl, Map<string, boolean>>();
 
 /** Empties the fetched-CRL cache; tests call it between cases. */
 export function clearCrlCache(): void {
@@ -45,7 +47,7 @@ export async function checkRevocation(
 
   let covered = false;
   for (const crl of shippedCrls(config.crls)) {
-    if (crl.issuerKey !== certificate.issuerKey || !verifyCrlSignature(crl, issuer.publicKey)) {
+    if (crl.issuerKey !== certificate.issuerKey || !signedBy(crl, issuer)) {
       continue;
     }
     covered = applyCrl(crl, certificate, config, now, 'shipped CRL') || covered;
@@ -96,6 +98,21 @@ function applyCrl(
     throw new AccessDenied('CRL_EXPIRED', 403, `the ${source} passed its nextUpdate time`);
   }
   return !stale;
+}
+
+/** Verifies a shipped CRL's signature once per issuing CA and keeps the result. */
+function signedBy(crl: ParsedCrl, issuer: X509Certificate): boolean {
+  let results = shippedSignatures.get(crl);
+  if (results === undefined) {
+    results = new Map();
+    shippedSignatures.set(crl, results);
+  }
+  let valid = results.get(issuer.fingerprint256);
+  if (valid === undefined) {
+    valid = verifyCrlSignature(crl, issuer.publicKey);
+    results.set(issuer.fingerprint256, valid);
+  }
+  return valid;
 }
 
 function shippedCrls(crls: readonly string[]): ParsedCrl[] {

@@ -216,6 +216,34 @@ describe('evaluateClientCertificate with certificate kinds', () => {
   });
 });
 
+describe('evaluateClientCertificate caches', () => {
+  test('keeps issuer results apart per trust store', async () => {
+    const leaf = intermediate.issue({ subject: [['CN', 'cached-issuer']] });
+    await evaluateClientCertificate(requirement(), contextFor(leaf.pem));
+
+    const failure = await denial(
+      evaluateClientCertificate(
+        requirement({ certificateAuthorities: [root.pem] }),
+        contextFor(leaf.pem),
+      ),
+    );
+
+    expect(failure.code).toBe('CERTIFICATE_ISSUER_UNKNOWN');
+  });
+
+  test('still checks validity for a certificate parsed before', async () => {
+    const leaf = intermediate.issue({ subject: [['CN', 'cached-validity']] });
+    await evaluateClientCertificate(requirement(), contextFor(leaf.pem));
+    const nextYear = Date.now() / 1000 + 365 * 24 * 3600;
+
+    const failure = await denial(
+      evaluateClientCertificate(requirement(), contextFor(leaf.pem, nextYear)),
+    );
+
+    expect(failure.code).toBe('CERTIFICATE_EXPIRED');
+  });
+});
+
 describe('evaluateClientCertificate identity rules', () => {
   let leaf: IssuedCertificate;
   let parsed: { sha256: string; sha1: string; serial: string };
