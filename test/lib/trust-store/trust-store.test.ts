@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -117,6 +118,39 @@ describe('TrustStore bucket', () => {
       Properties: { VersioningConfiguration: { Status: 'Enabled' } },
       DeletionPolicy: 'Retain',
     });
+  });
+});
+
+describe('TrustStore props', () => {
+  test('logs to a given server access logs bucket', () => {
+    const stack = newStack();
+    const logs = new s3.Bucket(stack, 'SharedLogs');
+
+    new TrustStore(stack, 'Store', {
+      certificates: [TrustStoreCertificate.fromPem(root.pem)],
+      serverAccessLogsBucket: logs,
+    });
+
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: Match.stringLikeRegexp('SharedLogs') },
+      },
+    });
+  });
+
+  test('applies the removal policy to both buckets', () => {
+    const stack = newStack();
+
+    new TrustStore(stack, 'Store', {
+      certificates: [TrustStoreCertificate.fromPem(root.pem)],
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const buckets = Template.fromStack(stack).findResources('AWS::S3::Bucket');
+    const policies = Object.values(buckets).map((bucket) => bucket.DeletionPolicy);
+    expect(policies).toEqual(['Delete', 'Delete']);
   });
 });
 
