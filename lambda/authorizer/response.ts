@@ -1,5 +1,5 @@
 import { Decision } from '../policy/decide';
-import { AuthorizerContext } from '../policy/evaluator';
+import { AuthorizerContext, Grant } from '../policy/evaluator';
 import { AuthRequest } from '../policy/request';
 
 /** The response of a REQUEST authorizer: an IAM policy plus context for the backend. */
@@ -34,12 +34,27 @@ export function allowResult(
   };
 }
 
-/** Creates a policy that denies the request's own method ARN, which API Gateway turns into 403. */
-export function denyResult(methodArn: string, code: string): AuthorizerResult {
+/**
+ * Creates a policy that denies the request's own method ARN, which API Gateway turns into
+ * 403. The Deny statement comes first; a second statement allows `siblingResources`, the
+ * other operations this caller passed, because API Gateway caches this policy for them too.
+ */
+export function denyResult(
+  methodArn: string,
+  code: string,
+  siblingResources: readonly string[] = [],
+  siblingGrant?: Grant,
+): AuthorizerResult {
+  const statements = policy('Deny', [methodArn]).Statement;
+  if (siblingResources.length > 0) {
+    statements.push(...policy('Allow', siblingResources).Statement);
+  }
+  const usageIdentifierKey = siblingGrant?.usageIdentifierKey;
   return {
-    principalId: 'anonymous',
-    policyDocument: policy('Deny', [methodArn]),
-    context: { gatehouseCode: code },
+    principalId: siblingGrant?.principalId ?? 'anonymous',
+    policyDocument: { Version: '2012-10-17', Statement: statements },
+    context: { ...siblingGrant?.context, gatehouseCode: code },
+    ...(usageIdentifierKey === undefined ? {} : { usageIdentifierKey }),
   };
 }
 
@@ -59,7 +74,12 @@ export function toResult(decision: Decision, request: AuthRequest): AuthorizerRe
     if (decision.failure.status === 401) {
       throw new Error('Unauthorized');
     }
-    return denyResult(request.methodArn, decision.failure.code);
+    return denyResult(
+      request.methodArn,
+      decision.failure.code,
+      decision.siblingResources,
+      decision.siblingGrant,
+    );
   }
   const { resources, grant } = decision;
   return allowResult(

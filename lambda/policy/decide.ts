@@ -3,7 +3,7 @@ import { EvaluationContext, Grant } from './evaluator';
 import { evaluate, mergeGrants } from './evaluators';
 import { AccessDenied } from './failure';
 import { addBackendCredential } from './backend/backend-credential';
-import { allowedResourceArns } from './method-arn';
+import { allowedResourceArns, siblingResourceArns } from './method-arn';
 import { AuthRequest } from './request';
 
 /** The outcome of one decision. */
@@ -25,6 +25,13 @@ export type Decision =
       readonly api?: ApiConfig;
       readonly operation?: OperationConfig;
       readonly failure: AccessDenied;
+      /**
+       * Resource ARNs of the other operations of the authorizer that passed, for a 403 only.
+       * API Gateway caches the deny policy too, so these keep the caller's next calls open.
+       */
+      readonly siblingResources?: readonly string[];
+      /** Merged grant of the operations in `siblingResources`. */
+      readonly siblingGrant?: Grant;
     };
 
 /**
@@ -55,7 +62,10 @@ export async function decide(config: AuthorizerConfig, request: AuthRequest): Pr
     grant = await evaluate(operation.access, context);
     grant = await addBackendCredential(operation, context, grant);
   } catch (error) {
-    return deny(asAccessDenied(error), api, operation);
+    const failure = asAccessDenied(error);
+    return failure.status === 403
+      ? denyKeepingSiblings(failure, api, operation, context)
+      : deny(failure, api, operation);
   }
 
   const siblings = api.operations.filter(
@@ -116,6 +126,36 @@ export function createContext(config: AuthorizerConfig, request: AuthRequest): E
       return result;
     },
   };
+}
+
+/**
+ * Denies the requested operation and lists the sibling operations that pass. Without them,
+ * API Gateway would apply the cached deny to the caller's next call of any operation of
+ * this authorizer and return 403 where the caller is allowed.
+ */
+async function denyKeepingSiblings(
+  failure: AccessDenied,
+  api: ApiConfig,
+  operation: OperationConfig,
+  context: EvaluationContext,
+): Promise<Decision> {
+  const siblings = api.operations.filter(
+    (other) => other !== operation && other.authorizer === operation.authorizer,
+  );
+  const results = await Promise.all(
+    siblings.map((other) => evaluate(other.access, context).catch(() => undefined)),
+  );
+  const passed = siblings.filter((_, index) => results[index] !== undefined);
+  const failed = [operation, ...siblings.filter((_, index) => results[index] === undefined)];
+  const grants = results.filter((result): result is Grant => result !== undefined);
+  let siblingResources: string[];
+  try {
+    siblingResources = siblingResourceArns(context.request.methodArn, passed, failed);
+  } catch {
+    return deny(failure, api, operation);
+  }
+  const siblingGrant = grants.length > 0 ? mergeGrants(grants) : undefined;
+  return { allowed: false, api, operation, failure, siblingResources, siblingGrant };
 }
 
 function asAccessDenied(error: unknown): AccessDenied {

@@ -35,6 +35,24 @@ export function allowedResourceArns(
   return arns;
 }
 
+/**
+ * Returns the execute-api resource ARNs of the `allowed` operations whose patterns overlap
+ * nothing in `denied`. Unlike `allowedResourceArns`, it never falls back to the request's
+ * own ARN, because the request itself is among the denied operations.
+ */
+export function siblingResourceArns(
+  methodArn: string,
+  allowed: readonly OperationConfig[],
+  denied: readonly OperationConfig[],
+): string[] {
+  const base = stageArn(methodArn);
+  const deniedPatterns = denied.map(operationPattern);
+  return allowed
+    .map(operationPattern)
+    .filter((pattern) => !deniedPatterns.some((other) => patternsOverlap(pattern, other)))
+    .map((pattern) => `${base}/${pattern}`);
+}
+
 /** Returns `arn:...:{apiId}/{stage}`, the part of a method ARN before the method. */
 export function stageArn(methodArn: string): string {
   // The path may contain colons, so find the end of the five fixed ARN fields first.

@@ -24,7 +24,6 @@ class ScriptedServer {
   private constructor(
     private readonly server: Server,
     readonly baseUrl: string,
-    private readonly respond: (request: IncomingMessage, response: ServerResponse) => void,
   ) {}
 
   static async start(
@@ -37,7 +36,7 @@ class ScriptedServer {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    instance = new ScriptedServer(server, `http://127.0.0.1:${port}`, respond);
+    instance = new ScriptedServer(server, `http://127.0.0.1:${port}`);
     return instance;
   }
 

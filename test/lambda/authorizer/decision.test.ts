@@ -287,7 +287,10 @@ describe('bundled authorizer: operations in the returned policy', () => {
     const result = await call(authorizer(), {}, 'POST', '/orders');
 
     expect(result.outcome).toBe('deny');
-    expect(resources(result)).toEqual([methodArn('POST', '/orders')]);
+    expect(result.result?.policyDocument.Statement[0].Resource).toEqual([
+      methodArn('POST', '/orders'),
+    ]);
+    expect(resources(result)).not.toContain(methodArn('POST', '/orders/*'));
   });
 
   test('prefers an exact method over ANY on the same path', async () => {
