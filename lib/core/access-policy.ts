@@ -1,4 +1,4 @@
-import { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 import {
   AccessRequirement,
@@ -33,9 +33,10 @@ export interface PolicyCompileContext {
   registerConfigEntry(section: string, id: string, value: unknown): void;
   /**
    * Runs `grant` with the authorizer function once it exists, so a policy can let the
-   * authorizer read what it needs (a secret, a table).
+   * authorizer read what it needs (a secret, a table) and pass deploy-time names to it as
+   * environment variables, which config.json cannot carry.
    */
-  addAuthorizerGrant(grant: (authorizer: IFunction) => void): void;
+  addAuthorizerGrant(grant: (authorizer: LambdaFunction) => void): void;
 }
 
 /**

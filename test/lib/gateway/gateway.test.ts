@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { App, Duration, Fn, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -357,6 +357,20 @@ describe('Gateway errors', () => {
     expect(error.code).toBe('InvalidRealm');
     expect(error.message).toBe(
       `realm must contain only letters, digits, spaces and ._:/-, because it is quoted in WWW-Authenticate, got 'a"b' (at Test/Gateway)`,
+    );
+  });
+
+  test('rejects a deploy-time token in the config', () => {
+    const stack = newStack();
+    const validator = newValidator(stack, { audiences: [Fn.importValue('OrdersAudience')] });
+    const gateway = new Gateway(stack, 'Gateway', { defaultPolicy: AccessPolicy.jwt(validator) });
+    gateway.addApi('orders').addOperation('GET', '/orders', { backend: Backend.mock() });
+
+    const error = thrownBy(() => Template.fromStack(stack));
+
+    expect(error.code).toBe('UnresolvedTokenInConfig');
+    expect(error.message).toBe(
+      'config.jwtValidators.Test/Sso.audiences[0] is a deploy-time value (an unresolved CDK token), which config.json cannot carry; pass it to the authorizer through an environment variable instead (at Test/Gateway)',
     );
   });
 
