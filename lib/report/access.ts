@@ -16,6 +16,12 @@ import {
 } from './model';
 
 /**
+ * Returns what the authorizer function's environment variable `name` refers to, such as
+ * the construct path of a secret, or null when the function has no such variable.
+ */
+export type AuthorizerEnvironment = (name: string) => string | null;
+
+/**
  * Returns the report form of a compiled requirement, with the parameters of the validators
  * and user stores it names filled in from the config. A kind this report does not know is
  * kept as compiled, so a newer authorizer config still produces a report.
@@ -24,36 +30,46 @@ export function describeAccess(
   requirement: AccessRequirement,
   config: AuthorizerConfig,
   problems: string[],
+  environment: AuthorizerEnvironment = () => null,
 ): AccessReport {
   // Configs written by newer constructs may hold kinds that the type does not list yet.
   const kind = (requirement as { kind: string }).kind;
+  const describeMember = (member: AccessRequirement) =>
+    describeAccess(member, config, problems, environment);
   switch (requirement.kind) {
     case 'anonymous':
+    // A backend credential asks nothing of the caller; the backend section lists it.
+    case 'backendCredential':
       return { kind: 'anonymous' };
     case 'jwt':
       return describeJwt(requirement.validator, requirement.claims, config, problems) ?? other();
-    case 'allOf':
+    case 'allOf': {
+      // Members that ask nothing of the caller do not change who gets in.
+      const members = requirement.of.map(describeMember);
+      const demanding = members.filter((member) => member.kind !== 'anonymous');
+      if (demanding.length === 0) {
+        return { kind: 'anonymous' };
+      }
+      return demanding.length === 1 ? demanding[0] : { kind: 'allOf', of: demanding };
+    }
     case 'anyOf':
-      return {
-        kind: requirement.kind,
-        of: requirement.of.map((member) => describeAccess(member, config, problems)),
-      };
+      return { kind: 'anyOf', of: requirement.of.map(describeMember) };
     case 'basic': {
       const store = config.basicUserStores?.[requirement.userStore];
       return {
         kind: 'basic',
         userStore: requirement.userStore,
         realm: store?.realm ?? null,
-        secretArn: store ? describeArn(store.secretArn) : null,
+        secret: store ? environment(store.secretArnVariable) : null,
       };
     }
     case 'subscriptionKey':
       return {
         kind: 'subscriptionKey',
+        registry: requirement.registry,
         header: requirement.header,
         queryParameter: requirement.queryParameter ?? null,
         optional: requirement.optional,
-        registry: requirement.registry,
         lookupCacheSeconds:
           config.subscriptionRegistries?.[requirement.registry]?.lookupCacheSeconds ?? null,
       };
@@ -140,9 +156,4 @@ function describeKeys(keys: KeySourceConfig): KeySourceReport {
 
 function describeClaim(claim: ClaimCheckConfig, from: 'validator' | 'policy'): ClaimCheckReport {
   return { claim: claim.claim, values: [...claim.values], match: claim.match, from };
-}
-
-/** Returns an ARN as text; an unresolved token in the config is shown as compact JSON. */
-function describeArn(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }

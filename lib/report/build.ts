@@ -6,7 +6,7 @@ import { AssemblyStack, assemblyRelative, readAssemblyStacks } from './assembly'
 import { describeBackend } from './backend';
 import { ApiReport, EffectivePolicyReport, GatewayReport, REPORT_FORMAT_VERSION } from './model';
 import { RestApiView, findRestApis } from './rest-api';
-import { getAttTargets } from './template';
+import { describeValue, getAttTargets, isObject, referencedId } from './template';
 
 /** Name of the compiled policy file inside the authorizer asset. */
 const CONFIG_FILE = 'config.json';
@@ -133,7 +133,9 @@ function describeApi(
     } else {
       problems.push(`${key}: no method ${operation.method} ${operation.path} in the template`);
     }
-    const access = describeAccess(operation.access, found.config, problems);
+    const access = describeAccess(operation.access, found.config, problems, (name) =>
+      environmentValue(found, name),
+    );
     const authorizer = method ? restApi.authorizerOf(method) : undefined;
     const needsAuthorizer = access.kind !== 'anonymous';
     const enforced =
@@ -174,6 +176,22 @@ function describeApi(
     operations,
     undeclaredMethods,
   };
+}
+
+/** Returns what an environment variable of the authorizer function holds or refers to. */
+function environmentValue(found: FoundAuthorizer, name: string): string | null {
+  const properties = found.stack.template.get(found.functionId)?.Properties;
+  const environment = isObject(properties?.Environment) ? properties.Environment : {};
+  const variables = isObject(environment.Variables) ? environment.Variables : {};
+  const value = variables[name];
+  if (value === undefined) {
+    return null;
+  }
+  const target = referencedId(value);
+  if (target) {
+    return found.stack.template.constructPath(target) ?? target;
+  }
+  return describeValue(value);
 }
 
 function compareText(a: string, b: string): number {

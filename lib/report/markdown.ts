@@ -98,7 +98,7 @@ function renderAccess(access: AccessReport, indent: string): string[] {
     }
     case 'basic':
       return [
-        `${indent}- Basic credentials of user store \`${access.userStore}\` (realm ${access.realm ?? 'unknown'}, secret ${access.secretArn ?? 'unknown'})`,
+        `${indent}- Basic credentials of user store \`${access.userStore}\` (realm ${access.realm ?? 'unknown'}, secret ${access.secret ?? 'unknown'})`,
       ];
     case 'subscriptionKey':
       return [`${indent}- ${describeSubscriptionKey(access)}`];

@@ -130,8 +130,11 @@ export interface BasicAccessReport {
   readonly kind: 'basic';
   readonly userStore: string;
   readonly realm: string | null;
-  /** ARN of the secret with the salted hashes, as written in the config (may be a token). */
-  readonly secretArn: string | null;
+  /**
+   * The secret with the salted hashes: the construct path or logical id of the secret that
+   * the authorizer's environment names; null when the template does not say.
+   */
+  readonly secret: string | null;
 }
 
 export interface SubscriptionKeyAccessReport {
