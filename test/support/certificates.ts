@@ -11,7 +11,11 @@ import { join } from 'node:path';
 export type KeyType = 'ec' | 'rsa';
 
 export interface SubjectOptions {
-  /** Subject attributes in order, such as `[['CN', 'device-1'], ['O', 'Partner Ltd']]`. */
+  /**
+   * Subject attributes, such as `[['CN', 'device-1'], ['O', 'Partner Ltd']]`. `openssl ca`
+   * writes them in the order of its policy section, so the certificate may list them in
+   * another order.
+   */
   readonly subject: ReadonlyArray<readonly [string, string]>;
   readonly keyType?: KeyType;
   /** Validity start; defaults to one hour ago. */
@@ -24,8 +28,6 @@ export interface LeafOptions extends SubjectOptions {
   readonly dnsNames?: readonly string[];
   /** URL put in the CRL distribution points extension. */
   readonly crlUrl?: string;
-  /** Issue it with `CA:true`, to test a trust store that expects a CA. */
-  readonly ca?: false;
 }
 
 export interface IssuedCertificate {
@@ -39,7 +41,7 @@ export interface IssuedCertificate {
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** A temporary folder that holds the CAs of one test file; call `dispose()` in `afterAll`. */
+/** A temporary folder that contains the CAs of one test file; call `dispose()` in `afterAll`. */
 export class CertificateLab {
   readonly dir = mkdtempSync(join(tmpdir(), 'gatehouse-certs-'));
   private count = 0;

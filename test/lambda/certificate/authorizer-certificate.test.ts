@@ -101,7 +101,7 @@ function crlRevocation(
   };
 }
 
-/** An event with the `clientCert` fields API Gateway fills from the TLS handshake. */
+/** Builds an event with the `clientCert` fields API Gateway fills from the TLS handshake. */
 function eventWith(certificate: IssuedCertificate | string | undefined) {
   if (certificate === undefined) {
     return requestEvent({ api: 'partner', resource: '/devices' });

@@ -14,14 +14,14 @@ let lab: CertificateLab;
 let ecCa: TestCa;
 let rsaCa: TestCa;
 let revoked: IssuedCertificate;
-let kept: IssuedCertificate;
+let unrevoked: IssuedCertificate;
 
 beforeAll(() => {
   lab = new CertificateLab();
   ecCa = lab.rootCa({ subject: [['CN', 'EC CRL CA']], keyType: 'ec' });
   rsaCa = lab.rootCa({ subject: [['CN', 'RSA CRL CA']], keyType: 'rsa' });
   revoked = rsaCa.issue({ subject: [['CN', 'revoked-leaf']] });
-  kept = rsaCa.issue({ subject: [['CN', 'kept-leaf']] });
+  unrevoked = rsaCa.issue({ subject: [['CN', 'kept-leaf']] });
   rsaCa.revoke(revoked);
 });
 
@@ -32,7 +32,7 @@ describe('parseCrl', () => {
     const crl = parseCrl(rsaCa.crl().der);
 
     expect(crl.revokedSerials.has(parseCertificatePem(revoked.pem).serialNumber)).toBe(true);
-    expect(crl.revokedSerials.has(parseCertificatePem(kept.pem).serialNumber)).toBe(false);
+    expect(crl.revokedSerials.has(parseCertificatePem(unrevoked.pem).serialNumber)).toBe(false);
   });
 
   test('reads PEM as well as DER', () => {

@@ -22,13 +22,13 @@ let intermediate: TestCa;
 let stranger: TestCa;
 let crlServer: Server;
 let crlBase: string;
-/** CRL bodies served by path; a missing path answers 404. */
+/** CRL bodies served by path; the server returns 404 for any other path. */
 const served = new Map<string, Buffer | 'hang'>();
 
 beforeAll(async () => {
   crlServer = createServer((request, response) => {
     const body = served.get(request.url ?? '');
-    if (body === 'hang') return; // never answers, so the client times out
+    if (body === 'hang') return; // sends no response, so the client times out
     if (body === undefined) {
       response.writeHead(404).end();
       return;

@@ -101,7 +101,10 @@ describe('ClientCertificatePolicy compile', () => {
 
     const requirement = policy._compile(context) as ClientCertificateRequirement;
 
-    expect(requirement.revocation.mode === 'crl' && requirement.revocation.crls).toHaveLength(1);
+    expect(requirement.revocation.mode).toBe('crl');
+    expect(requirement.revocation.mode === 'crl' ? requirement.revocation.crls : []).toHaveLength(
+      1,
+    );
   });
 
   test('compiles CertificateRevocation.none()', () => {
