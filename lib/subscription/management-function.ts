@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -36,12 +37,23 @@ export function createManagementFunction(
       scope,
     );
   }
+  // Its own role with no managed policy: it writes its own log group, and the registry
+  // grants the table, API key and secret permissions.
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention });
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description:
+      'Gatehouse subscription management: registry table, API keys and declared-key secrets',
+  });
+  logGroup.grantWrite(role);
+
   return new lambda.Function(scope, id, {
+    role,
     runtime: lambda.Runtime.NODEJS_22_X,
     handler: 'index.handler',
     code: lambda.Code.fromAsset(dirname(props.bundlePath)),
     environment: props.environment,
-    logGroup: new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention }),
+    logGroup,
     memorySize: 256,
     // A lifecycle call makes up to about ten API Gateway calls; a declared subscription also
     // answers CloudFormation.

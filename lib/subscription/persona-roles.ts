@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { Product } from '../product/product';
@@ -53,6 +53,7 @@ export class SubscriptionPersonaRoles extends Construct {
         resources: restApiArns(this, props.products),
       }),
     );
+    acknowledgeScopedWildcards(this, props);
   }
 
   private role(id: string, props: SubscriptionPersonaRolesProps, duty: string): iam.Role {
@@ -65,9 +66,44 @@ export class SubscriptionPersonaRoles extends Construct {
 
 function restApiArns(scope: Construct, products: Product[]): string[] {
   const stack = Stack.of(scope);
-  const apis = [...new Set(products.flatMap((product) => product.apis))];
-  return apis.flatMap((api) => {
+  return uniqueApis(products).flatMap((api) => {
     const arn = `arn:${stack.partition}:apigateway:${stack.region}::/restapis/${api.restApi.restApiId}`;
     return [arn, `${arn}/*`];
   });
+}
+
+/**
+ * Acknowledges each cdk-nag wildcard finding by its exact resource, so a wildcard added
+ * later elsewhere is still reported.
+ */
+function acknowledgeScopedWildcards(scope: Construct, props: SubscriptionPersonaRolesProps): void {
+  const stack = Stack.of(scope);
+  const id = (construct: Construct) =>
+    stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const apiGateway = 'arn:<AWS::Partition>:apigateway:<AWS::Region>::';
+  const findings: [string, string][] = [
+    [`<${id(props.registry.table)}.Arn>/index/*`, "the registry table's owner index"],
+    [
+      `<${id(props.registry.managementFunction)}.Arn>:*`,
+      "the management function's versions and aliases",
+    ],
+    ...props.products.map((product): [string, string] => [
+      `${apiGateway}/usageplans/<${id(product.usagePlan)}>/*`,
+      `the keys and usage of product ${product.productId}'s usage plan`,
+    ]),
+    ...uniqueApis(props.products).map((api): [string, string] => [
+      `${apiGateway}/restapis/<${id(api.restApi)}>/*`,
+      `the resources of REST API ${api.configKey}, for the administrator`,
+    ]),
+  ];
+  for (const [resource, what] of findings) {
+    Validations.of(scope).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${resource}]`,
+      reason: `The wildcard stays inside one named resource: ${what}`,
+    });
+  }
+}
+
+function uniqueApis(products: Product[]) {
+  return [...new Set(products.flatMap((product) => product.apis))];
 }

@@ -11,7 +11,7 @@ import { SUBSCRIPTION_TABLE_ENV } from '../../lambda/subscriptions/model';
 import type { Api } from '../api/api';
 import { AccessPolicy } from '../core/access-policy';
 import { GatehouseValidationError } from '../core/errors';
-import { DeclaredSubscription, DeclaredSubscriptionProps } from './declared-subscription';
+import { DeclaredSubscription, DeclaredSubscriptionOptions } from './declared-subscription';
 import { API_GATEWAY_LIMITS, LAMBDA_ENVIRONMENT_BYTES } from './limits';
 import { DEFAULT_MANAGEMENT_BUNDLE, createManagementFunction } from './management-function';
 import { SubscriptionKeyOptions, SubscriptionKeyPolicy } from './subscription-key-policy';
@@ -140,7 +140,7 @@ export class SubscriptionRegistry extends Construct {
    * Declares a subscription in code. Its keys are created at deploy time by the management
    * function and written to a Secrets Manager secret; the template never holds them.
    */
-  public addSubscription(id: string, props: DeclaredSubscriptionProps): DeclaredSubscription {
+  public addSubscription(id: string, props: DeclaredSubscriptionOptions): DeclaredSubscription {
     const subscription = new DeclaredSubscription(this, id, { ...props, registry: this });
     this.declared.push(subscription);
     this.warnOnKeyCount();
@@ -279,10 +279,16 @@ export class SubscriptionRegistry extends Construct {
   }
 
   private acknowledgeNagFindings(): void {
-    Validations.of(this.managementFunction).acknowledge({
-      id: 'AwsSolutions-IAM5',
+    const role = this.managementFunction.role as iam.Role;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/apikeys/*]',
       reason:
-        'API key ids are assigned by API Gateway at run time when a subscription is created, so the function may change any API key (/apikeys/*); usage plan access is listed per product',
+        'API Gateway assigns API key ids at run time when a subscription is created, so the function may change any API key; usage plan access is listed per product',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable)}.Arn>/index/*]`,
+      reason:
+        "The registry table's only index is the owner index, which the per-owner subscription limit queries",
     });
     Validations.of(this.managementFunction).acknowledge({
       id: 'AwsSolutions-L1',

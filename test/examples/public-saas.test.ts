@@ -1,0 +1,80 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { PublicSaasStack } from '../../examples/public-saas/public-saas-stack';
+
+function newApp(): App {
+  return new App({ outdir: mkdtempSync(join(tmpdir(), 'gatehouse-example-')) });
+}
+
+/** Synthesizes the app with the AwsSolutions pack and returns the unacknowledged findings. */
+function nagViolations(app: App): { ruleName: string; resourcePath?: string }[] {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  try {
+    app.synth();
+    return [];
+  } catch (error) {
+    const report = join(app.outdir, 'validation-report.json');
+    if (!existsSync(report)) {
+      throw error;
+    }
+    const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
+      pluginReports: {
+        violations: { ruleName: string; violatingResources: { resourceLogicalId: string }[] }[];
+      }[];
+    };
+    return parsed.pluginReports.flatMap((plugin) => plugin.violations);
+  }
+}
+
+describe('PublicSaasStack', () => {
+  test('passes the AwsSolutions checks', () => {
+    const app = newApp();
+    new PublicSaasStack(app, 'PublicSaas');
+
+    const violations = nagViolations(app);
+
+    expect(violations).toEqual([]);
+  });
+
+  test('lists both products with their APIs in the authorizer config', () => {
+    const stack = new PublicSaasStack(newApp(), 'PublicSaas');
+
+    Template.fromStack(stack);
+
+    const registry =
+      stack.gateway.authorizerConfig?.subscriptionRegistries?.[stack.registry.registryId];
+    expect(registry?.products).toEqual({
+      'free-trial': ['catalog', 'orders'],
+      paid: ['catalog', 'orders', 'billing'],
+    });
+  });
+
+  test('needs a key and a client-credentials token for billing', () => {
+    const stack = new PublicSaasStack(newApp(), 'PublicSaas');
+
+    Template.fromStack(stack);
+
+    const [invoices] = stack.gateway.authorizerConfig!.apis.billing.operations;
+    expect(invoices.access.kind).toBe('allOf');
+    expect(JSON.stringify(invoices.access)).toContain('"kind":"subscriptionKey"');
+    expect(JSON.stringify(invoices.access)).toContain('"values":["billing.read"]');
+  });
+
+  test('gives the trial a small daily quota and the paid product a large one', () => {
+    const stack = new PublicSaasStack(newApp(), 'PublicSaas');
+
+    const plans = Template.fromStack(stack).findResources('AWS::ApiGateway::UsagePlan');
+
+    const quotas = Object.values(plans).map(
+      (plan) => (plan.Properties as { Quota: unknown }).Quota,
+    );
+    expect(quotas).toEqual([
+      { Limit: 500, Period: 'DAY' },
+      { Limit: 5_000_000, Period: 'MONTH' },
+    ]);
+  });
+});
