@@ -45,7 +45,7 @@ const DISJOINT_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'DELETE'];
 interface Scenario {
   readonly operations: readonly OperationConfig[];
   readonly caller: Caller;
-  /** Index of the operation called first, whose answer API Gateway caches. */
+  /** Index of the operation called first, whose response API Gateway caches. */
   readonly first: number;
   /** Path parameter values, so each concrete request differs from the first one. */
   readonly seed: number;
@@ -101,7 +101,7 @@ function tokenFor(caller: Caller): string | undefined {
   return signJwt(key, standardClaims(ISSUER, AUDIENCE, { roles: caller.roles, exp }));
 }
 
-/** A concrete request that API Gateway routes to `operation` and to no other. */
+/** Builds a concrete request that API Gateway routes to `operation` and to no other. */
 function concreteRequest(
   operation: OperationConfig,
   operations: readonly OperationConfig[],
@@ -145,7 +145,7 @@ const OUTCOMES: Record<ReferenceOutcome, Invocation['outcome']> = {
 
 /**
  * Calls the first operation, then checks every operation of the same authorizer against
- * the cached answer: what the cached policy lets through, compared with the reference.
+ * the cached response: what the cached policy lets through, compared with the reference.
  */
 async function cachedVersusDirect(scenario: Scenario) {
   const { operations, caller, first, seed } = scenario;

@@ -163,7 +163,7 @@ describe('identity provider faults at cold start', () => {
     expectKeysUnavailable(result, /TimeoutError|aborted/i);
   });
 
-  test('denies when the JWKS answers 503', async () => {
+  test('denies when the JWKS returns 500', async () => {
     jwks.mode = 'error';
 
     const result = await call(authorizerFor({ kind: 'jwks', url: jwks.jwksUrl }));
@@ -226,7 +226,6 @@ describe('identity provider faults at cold start', () => {
         }
         response.end('"}');
       };
-      response.on('close', () => (written = Math.max(written, 0)));
       pump();
     });
 
@@ -236,7 +235,7 @@ describe('identity provider faults at cold start', () => {
     expect(written).toBeLessThan(8 * 1024 * 1024);
   });
 
-  test('refuses a JWKS redirect to another origin', async () => {
+  test('rejects a JWKS redirect to another origin', async () => {
     const redirect = await scriptedServer((_request, response) => {
       response.writeHead(302, { location: jwks.jwksUrl }).end();
     });
@@ -250,7 +249,7 @@ describe('identity provider faults at cold start', () => {
     expect(jwks.count('/jwks.json')).toBe(0);
   });
 
-  test('refuses a discovery redirect to another origin', async () => {
+  test('rejects a discovery redirect to another origin', async () => {
     const redirect = await scriptedServer((_request, response) => {
       response.writeHead(301, { location: jwks.discoveryUrl }).end();
     });
