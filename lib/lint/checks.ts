@@ -110,6 +110,9 @@ function resourceOf(
     return { constructPath: target.constructPath, locations: [] };
   }
   const logicalId = 'logicalId' in target ? target.logicalId : target.fallbackLogicalId;
+  if (logicalId === null) {
+    return { constructPath: target.stack, locations: [] };
+  }
   return {
     templatePath: templates.get(target.stack),
     resourceLogicalId: logicalId,

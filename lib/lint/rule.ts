@@ -12,9 +12,13 @@ export type LintSeverity = 'error' | 'warning';
 /** Where a finding points, so CDK can name the construct and apply acknowledgements. */
 export type LintTarget =
   /** A construct by path, such as a JWT validator. */
-  | { readonly constructPath: string; readonly stack: string; readonly fallbackLogicalId: string }
-  /** A CloudFormation resource by the stack's artifact id and its logical id. */
-  | { readonly stack: string; readonly logicalId: string };
+  | {
+      readonly constructPath: string;
+      readonly stack: string;
+      readonly fallbackLogicalId: string | null;
+    }
+  /** A CloudFormation resource by the stack's artifact id and its logical id, if known. */
+  | { readonly stack: string; readonly logicalId: string | null };
 
 export interface LintFinding {
   readonly rule: string;

@@ -1,4 +1,4 @@
-import type { OperationConfig } from '../../lambda/policy/config';
+import type { BackendCredentialConfig } from '../../lambda/policy/config';
 import { AssemblyStack } from './assembly';
 import { BackendAuthenticationReport, BackendReport } from './model';
 import { MethodView, StageView } from './rest-api';
@@ -14,7 +14,7 @@ const CONTEXT_VALUE = 'context.authorizer.';
  */
 export function describeBackend(
   method: MethodView | undefined,
-  operation: OperationConfig,
+  credential: BackendCredentialConfig | undefined,
   stages: StageView[],
   stack: AssemblyStack,
 ): BackendReport {
@@ -30,7 +30,6 @@ export function describeBackend(
     authentication.push({ kind: 'clientCertificate' });
   }
 
-  const credential = operation.backendCredential;
   if (credential) {
     const mapped = headersFromAuthorizer.find(
       (entry) => entry.contextKey === credential.contextKey,

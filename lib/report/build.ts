@@ -6,6 +6,7 @@ import { AssemblyStack, assemblyRelative, readAssemblyStacks } from './assembly'
 import { describeBackend } from './backend';
 import { ApiReport, EffectivePolicyReport, GatewayReport, REPORT_FORMAT_VERSION } from './model';
 import { RestApiView, findRestApis } from './rest-api';
+import { describeApisWithoutAuthorizer } from './without-authorizer';
 import { describeValue, getAttTargets, isObject, referencedId } from './template';
 
 /** Name of the compiled policy file inside the authorizer asset. */
@@ -24,9 +25,11 @@ const API_STAGE_VARIABLE = 'gatehouseApi';
 export function buildReport(assemblyDirectory: string): EffectivePolicyReport {
   const stacks = readAssemblyStacks(assemblyDirectory);
   const restApis = stacks.flatMap((stack) => findRestApis(stack));
+  const claimed = new Set<RestApiView>();
   const gateways = stacks
     .flatMap((stack) => findAuthorizers(stack))
-    .map((found) => describeGateway(found, restApis, assemblyDirectory));
+    .map((found) => describeGateway(found, restApis, assemblyDirectory, claimed));
+  gateways.push(...describeApisWithoutAuthorizer(restApis.filter((api) => !claimed.has(api))));
   gateways.sort((a, b) => compareText(a.stack + a.gateway, b.stack + b.gateway));
   return { formatVersion: REPORT_FORMAT_VERSION, gateways };
 }
@@ -60,10 +63,14 @@ function describeGateway(
   found: FoundAuthorizer,
   restApis: RestApiView[],
   assemblyDirectory: string,
+  claimed: Set<RestApiView>,
 ): GatewayReport {
   const problems: string[] = [];
   const apis = Object.entries(found.config.apis).map(([key, api]) => {
     const restApi = pickRestApi(key, found, restApis, problems);
+    if (restApi) {
+      claimed.add(restApi);
+    }
     const report: ApiReport = restApi
       ? describeApi(key, found, restApi, problems)
       : { key, name: api.name, stages: [], operations: [], undeclaredMethods: [] };
@@ -153,7 +160,7 @@ function describeApi(
         identitySources: authorizer?.identitySources ?? [],
       },
       products: restApi.productsFor(operation.method, operation.path, stages),
-      backend: describeBackend(method, operation, stages, restApi.stack),
+      backend: describeBackend(method, operation.backendCredential, stages, restApi.stack),
     };
   });
   operations.sort((a, b) => compareText(`${a.path} ${a.method}`, `${b.path} ${b.method}`));

@@ -53,8 +53,11 @@ export function diffReports(
   const afterApis = indexApis(after);
 
   for (const key of union(beforeApis.keys(), afterApis.keys())) {
-    const [gateway, api] = JSON.parse(key) as [string, string];
-    compareApi(gateway, api, beforeApis.get(key), afterApis.get(key), changes);
+    const [, api] = JSON.parse(key) as [string, string];
+    const old = beforeApis.get(key);
+    const now = afterApis.get(key);
+    const gateway = now?.gateway ?? old?.gateway ?? '';
+    compareApi(gateway, api, old?.api, now?.api, changes);
   }
 
   changes.sort(
@@ -191,11 +194,17 @@ function compareUndeclared(
   }
 }
 
-function indexApis(report: EffectivePolicyReport): Map<string, ApiReport> {
-  const apis = new Map<string, ApiReport>();
+/**
+ * Indexes APIs by stack and key. The gateway's path is not part of the key, because a
+ * gateway whose operations all became anonymous has no authorizer and so no path.
+ */
+function indexApis(
+  report: EffectivePolicyReport,
+): Map<string, { gateway: string; api: ApiReport }> {
+  const apis = new Map<string, { gateway: string; api: ApiReport }>();
   for (const gateway of report.gateways) {
     for (const api of gateway.apis) {
-      apis.set(JSON.stringify([gateway.gateway, api.key]), api);
+      apis.set(JSON.stringify([gateway.stack, api.key]), { gateway: gateway.gateway, api });
     }
   }
   return apis;

@@ -16,12 +16,15 @@ export interface EffectivePolicyReport {
 export interface GatewayReport {
   /** Artifact id of the stack that holds the gateway's authorizer function. */
   readonly stack: string;
-  /** Construct path of the gateway. */
+  /** Construct path of the gateway; `(no authorizer)` when the gateway has no authorizer. */
   readonly gateway: string;
-  /** Logical id of the authorizer function in the stack's template. */
-  readonly authorizerFunction: string;
-  /** Directory of the authorizer asset, relative to the cloud assembly. */
-  readonly authorizerAsset: string;
+  /**
+   * Logical id of the authorizer function in the stack's template; null when the gateway
+   * has none, which happens when every operation is anonymous.
+   */
+  readonly authorizerFunction: string | null;
+  /** Directory of the authorizer asset, relative to the cloud assembly; null without one. */
+  readonly authorizerAsset: string | null;
   readonly apis: ApiReport[];
   /** Things the report could not join, such as an operation with no method in a template. */
   readonly problems: string[];

@@ -84,6 +84,20 @@ describe('buildReport', () => {
     expect(health.caching).toEqual({ authorizer: null, ttlSeconds: 0, identitySources: [] });
   });
 
+  test('reads a gateway without authorizer from the template alone', () => {
+    const report = reportOf((stack) => {
+      new Gateway(stack, 'Gateway', { defaultPolicy: AccessPolicy.anonymous() })
+        .addApi('status')
+        .addOperation('GET', '/health', { backend: Backend.mock() });
+    });
+
+    const [gateway] = report.gateways;
+
+    expect(gateway.gateway).toBe('(no authorizer)');
+    expect(gateway.apis.map((api) => api.key)).toEqual(['status']);
+    expect(operation(report, 'GET', '/health').access).toEqual({ kind: 'anonymous' });
+  });
+
   test('reads the decision cache TTL and key from the template', () => {
     const report = reportOf((stack) => {
       const sso = validator(stack);

@@ -74,7 +74,7 @@ export function editAuthorizerConfig(
   edit: (config: AuthorizerConfig) => AuthorizerConfig,
 ): void {
   const report = buildReport(assembly);
-  const path = join(assembly, report.gateways[0].authorizerAsset, 'config.json');
+  const path = join(assembly, report.gateways[0].authorizerAsset ?? '', 'config.json');
   const config = JSON.parse(readFileSync(path, 'utf8')) as AuthorizerConfig;
   writeFileSync(path, JSON.stringify(edit(config)));
 }
