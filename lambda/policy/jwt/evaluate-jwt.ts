@@ -4,10 +4,17 @@ import { KeySet, createKeySet } from '../keys/key-set';
 import { checkCertificateBinding } from '../certificate/binding';
 import { checkRequiredClaims, readClaim } from './claims';
 import { readToken } from './token-source';
+import { VerifiedTokens } from './verified-tokens';
 import { JwtClaims, verifyJwt } from './verify-jwt';
 
-/** Key sets by validator id, one map per loaded config, kept for the life of the instance. */
-const keySets = new WeakMap<AuthorizerConfig, Map<string, KeySet>>();
+/** What one validator keeps between requests: its key set and the tokens it verified. */
+interface ValidatorState {
+  readonly keySet: KeySet;
+  readonly verified: VerifiedTokens;
+}
+
+/** Validator state by validator id, one map per loaded config, kept for the life of the instance. */
+const states = new WeakMap<AuthorizerConfig, Map<string, ValidatorState>>();
 
 /**
  * Evaluates a `jwt` requirement: reads and verifies the token once per decision (through
@@ -24,8 +31,9 @@ export async function evaluateJwt(
 
   const claims = await context.memo(`jwt:${requirement.validator}`, async () => {
     const token = readToken(context.request, validator.tokenSources);
-    const keySet = keySetFor(context.config, requirement.validator, validator);
-    const verified = await verifyJwt(token, validator, keySet, context.request.now);
+    const state = stateFor(context.config, requirement.validator, validator);
+    const now = context.request.now;
+    const verified = await verifyJwt(token, validator, state.keySet, now, state.verified);
     checkRequiredClaims(verified, validator.claims);
     if (validator.requireCertificateBinding === true) {
       checkCertificateBinding(verified, context.request.clientCertificate?.pem);
@@ -41,18 +49,25 @@ export async function evaluateJwt(
   };
 }
 
-function keySetFor(config: AuthorizerConfig, id: string, validator: JwtValidatorConfig): KeySet {
-  let byId = keySets.get(config);
+function stateFor(
+  config: AuthorizerConfig,
+  id: string,
+  validator: JwtValidatorConfig,
+): ValidatorState {
+  let byId = states.get(config);
   if (byId === undefined) {
     byId = new Map();
-    keySets.set(config, byId);
+    states.set(config, byId);
   }
-  let keySet = byId.get(id);
-  if (keySet === undefined) {
-    keySet = createKeySet(validator.keys, validator.issuers, validator.keyCache);
-    byId.set(id, keySet);
+  let state = byId.get(id);
+  if (state === undefined) {
+    state = {
+      keySet: createKeySet(validator.keys, validator.issuers, validator.keyCache),
+      verified: new VerifiedTokens(),
+    };
+    byId.set(id, state);
   }
-  return keySet;
+  return state;
 }
 
 /** Copies the chosen claims into the context: strings as they are, arrays joined by spaces. */

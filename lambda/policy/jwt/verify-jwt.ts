@@ -1,10 +1,11 @@
 import { JwtValidatorConfig } from '../config';
 import { AccessDenied } from '../failure';
 import { KeySet } from '../keys/key-set';
-import { keyFitsAlgorithm } from '../keys/jwk';
-import { ALGORITHMS, verifySignature } from './algorithms';
+import { VerificationKey, keyFitsAlgorithm } from '../keys/jwk';
+import { ALGORITHMS, AlgorithmSpec, verifySignature } from './algorithms';
 import { checkRegisteredClaims } from './claims';
 import { parseCompactJws } from './compact';
+import { VerifiedTokens } from './verified-tokens';
 
 /** The verified claims set of a token. */
 export type JwtClaims = Readonly<Record<string, unknown>>;
@@ -13,16 +14,52 @@ export type JwtClaims = Readonly<Record<string, unknown>>;
  * Verifies a compact JWS against a validator's settings and returns its claims. The key is
  * chosen by `kid` from the validator's own key set only; `jwk`, `jku`, `x5u` and `x5c`
  * headers are never read. Rejects with `AccessDenied` (status 401) on any failure.
+ *
+ * With `verified`, a token seen before skips parsing and the signature check while the key
+ * set still returns the key that verified it. The header and claim checks run on every call.
  */
 export async function verifyJwt(
   token: string,
   validator: JwtValidatorConfig,
   keySet: KeySet,
   now: number,
+  verified?: VerifiedTokens,
 ): Promise<JwtClaims> {
-  const jws = parseCompactJws(token);
-  const { alg, kid, crit } = jws.header;
+  const seen = verified?.get(token, now);
+  if (seen !== undefined) {
+    const { key } = await selectKey(seen.header, validator, keySet, now).catch((error) => {
+      verified?.delete(token);
+      throw error;
+    });
+    if (key === seen.key) {
+      checkRegisteredClaims(seen.payload, validator, now);
+      return seen.payload;
+    }
+    verified?.delete(token);
+  }
 
+  const jws = parseCompactJws(token);
+  const { spec, key } = await selectKey(jws.header, validator, keySet, now);
+  if (!verifySignature(spec, key.key, jws.signingInput, jws.signature)) {
+    throw new AccessDenied(
+      'SIGNATURE_INVALID',
+      401,
+      `token signature is invalid (kid ${JSON.stringify(jws.header.kid)})`,
+    );
+  }
+  checkRegisteredClaims(jws.payload, validator, now);
+  verified?.add(token, jws.header, jws.payload, key, now);
+  return jws.payload;
+}
+
+/** Checks the header's `alg`, `crit` and `kid`, and finds the one key that may verify it. */
+async function selectKey(
+  header: Readonly<Record<string, unknown>>,
+  validator: JwtValidatorConfig,
+  keySet: KeySet,
+  now: number,
+): Promise<{ spec: AlgorithmSpec; key: VerificationKey }> {
+  const { alg, kid, crit } = header;
   const allowed = typeof alg === 'string' && (validator.algorithms as string[]).includes(alg);
   const spec = allowed ? ALGORITHMS[alg as keyof typeof ALGORITHMS] : undefined;
   if (spec === undefined) {
@@ -50,14 +87,5 @@ export async function verifyJwt(
     const keyDescription = kid === undefined ? 'without kid' : `with kid ${JSON.stringify(kid)}`;
     throw new AccessDenied('KEY_NOT_FOUND', 401, `no single ${alg} key found ${keyDescription}`);
   }
-
-  if (!verifySignature(spec, candidates[0].key, jws.signingInput, jws.signature)) {
-    throw new AccessDenied(
-      'SIGNATURE_INVALID',
-      401,
-      `token signature is invalid (kid ${JSON.stringify(kid)})`,
-    );
-  }
-  checkRegisteredClaims(jws.payload, validator, now);
-  return jws.payload;
+  return { spec, key: candidates[0] };
 }

@@ -85,7 +85,7 @@ export class RemoteKeySet implements KeySet {
       this.attemptedAt = now;
       this.inFlight = this.load()
         .then((keys) => {
-          this.keys = keys;
+          this.keys = this.keys === undefined ? keys : keepUnchanged(this.keys, keys);
           this.fetchedAt = now;
           this.lastError = undefined;
         })
@@ -181,6 +181,28 @@ function importAll(jwks: readonly unknown[]): readonly VerificationKey[] {
     }
   }
   return keys;
+}
+
+/**
+ * Returns `fetched` with each key that equals one already held replaced by the held object,
+ * so whatever remembers a key by identity (the verified-token cache) survives a refetch
+ * that did not change that key.
+ */
+function keepUnchanged(
+  held: readonly VerificationKey[],
+  fetched: readonly VerificationKey[],
+): readonly VerificationKey[] {
+  return fetched.map(
+    (key) =>
+      held.find(
+        (old) =>
+          old.kid === key.kid &&
+          old.kty === key.kty &&
+          old.crv === key.crv &&
+          old.alg === key.alg &&
+          old.key.equals(key.key),
+      ) ?? key,
+  );
 }
 
 function selectByKid(
