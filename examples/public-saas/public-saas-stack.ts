@@ -104,6 +104,7 @@ export class PublicSaasStack extends Stack {
       owner: 'partner:reseller-one',
       product: this.paid,
       acceptTerms: '2026-01',
+      approve: true,
     });
     new SubscriptionPersonaRoles(this, 'ManagementRoles', {
       registry: this.registry,

@@ -20,6 +20,8 @@ export interface SubscriptionResourceEvent {
     readonly Scope: string;
     readonly SecretArn: string;
     readonly AcceptTerms?: string;
+    /** 'true' approves a subscription that the product would leave in `submitted`. */
+    readonly Approve?: string;
   };
 }
 
@@ -57,6 +59,9 @@ export async function handleResourceEvent(
       acceptTerms: props.AcceptTerms,
       displayName: event.LogicalResourceId,
     });
+    if (props.Approve === 'true' && created.subscription.state === 'submitted') {
+      await manager.transition(props.SubscriptionId, 'approve');
+    }
     await writeSecret(props.SecretArn, JSON.stringify(created.keys));
     return;
   }

@@ -24,6 +24,12 @@ export interface DeclaredSubscriptionOptions {
    * @default - none accepted; the deployment fails if the product has terms of use
    */
   readonly acceptTerms?: string;
+  /**
+   * Approves the subscription at deploy time when its product requires approval.
+   *
+   * @default false: the subscription waits in `submitted` for an operator, like any other
+   */
+  readonly approve?: boolean;
 }
 
 export interface DeclaredSubscriptionProps extends DeclaredSubscriptionOptions {
@@ -62,6 +68,7 @@ export class DeclaredSubscription extends Construct {
         Scope: formatScope(props.api ? { kind: 'api', api: props.api } : { kind: 'product' }),
         SecretArn: this.secret.secretArn,
         AcceptTerms: props.acceptTerms,
+        Approve: props.approve ? 'true' : undefined,
       },
     });
     Validations.of(this.secret).acknowledge({

@@ -231,6 +231,33 @@ describe('management handler custom resource', () => {
     expect(JSON.stringify(responses)).not.toContain(keys.primary);
   });
 
+  test('create approves a declared subscription when asked', async () => {
+    const id = unique('declared');
+    const event = resourceEvent('Create', id, unique('partner'));
+    const props = {
+      ...event.ResourceProperties,
+      ProductId: 'paid',
+      AcceptTerms: '2026-01',
+      Approve: 'true',
+    };
+
+    await handler({ ...event, ResourceProperties: props });
+
+    const shown = (await handler({ action: 'show', subscriptionId: id })) as Reply;
+    expect(shown.subscription.state).toBe('active');
+  });
+
+  test('create leaves a declared subscription for review by default', async () => {
+    const id = unique('declared');
+    const event = resourceEvent('Create', id, unique('partner'));
+    const props = { ...event.ResourceProperties, ProductId: 'paid', AcceptTerms: '2026-01' };
+
+    await handler({ ...event, ResourceProperties: props });
+
+    const shown = (await handler({ action: 'show', subscriptionId: id })) as Reply;
+    expect(shown.subscription.state).toBe('submitted');
+  });
+
   test('update keeps the keys of a subscription in sync', async () => {
     const id = unique('declared');
     const owner = unique('partner');

@@ -260,6 +260,16 @@ describe('SubscriptionRegistry declared subscriptions', () => {
     expect(JSON.stringify(resource)).not.toMatch(/ghk_/);
   });
 
+  test('passes approve to the custom resource', () => {
+    const fixture = saasFixture();
+    const product = addProduct(fixture, 'Paid', { approvalRequired: true });
+    fixture.registry.addSubscription('Partner', { owner: 'partner-app', product, approve: true });
+
+    const resource = onlyResource(Template.fromStack(fixture.stack), 'Custom::GatehouseSubscription');
+
+    expect(resource.Approve).toBe('true');
+  });
+
   test('lets the management function write the secret', () => {
     const fixture = saasFixture();
     const product = addProduct(fixture, 'Trial');
