@@ -17,7 +17,7 @@ type Benchmark = (typeof BENCHMARKS)[number];
 /** How much work each benchmark does; `--quick` is a smoke run whose figures mean little. */
 const SETTINGS = {
   full: {
-    warm: { rounds: 20, batch: 1000 },
+    warm: { rounds: 12, batch: 500 },
     cold: { processes: 15 },
     keySet: {
       floodMs: 15_000,
@@ -56,6 +56,8 @@ export interface ResultsFile {
   readonly gatehouseBundle: string | null;
   readonly entries: readonly ResultEntry[];
   readonly targets: readonly TargetVerdict[];
+  /** Benchmarks that failed, with their error; their entries are missing. */
+  readonly failures: readonly { readonly benchmark: string; readonly error: string }[];
 }
 
 /** Runs the benchmarks named on the command line (all by default) and writes the results. */
@@ -79,6 +81,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const peers = await buildPeers();
   const certificate = makeLoopbackCertificate();
   const entries: ResultEntry[] = [];
+  const failures: { benchmark: string; error: string }[] = [];
   const common = { certificate, peers, includeGatehouse };
   const runners: Record<Benchmark, () => Promise<ResultEntry[]>> = {
     warm: () => runWarm({ ...common, ...settings.warm }),
@@ -89,10 +92,19 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     for (const name of selected) {
       const benchmarkStarted = Date.now();
-      const results = await runners[name]();
-      entries.push(...results);
-      console.log(`\n== ${name} (${((Date.now() - benchmarkStarted) / 1000).toFixed(0)} s)`);
-      console.log(formatTable(results));
+      try {
+        const results = await runners[name]();
+        entries.push(...results);
+        console.log(`\n== ${name} (${((Date.now() - benchmarkStarted) / 1000).toFixed(0)} s)`);
+        console.log(formatTable(results));
+      } catch (error) {
+        // One failed benchmark must not discard the others; the failure is kept in the file.
+        failures.push({
+          benchmark: name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        console.error(`\n== ${name} failed: ${failures[failures.length - 1].error}`);
+      }
     }
   } finally {
     removeLoopbackCertificate(certificate);
@@ -119,10 +131,14 @@ export async function main(argv: readonly string[]): Promise<void> {
     gatehouseBundle: includeGatehouse ? bundleLabel() : null,
     entries,
     targets,
+    failures,
   };
   const file = join(ROOT, 'bench', 'results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote ${file} in ${results.durationSeconds} s`);
+  if (failures.length > 0) {
+    process.exitCode = 1;
+  }
 }
 
 function bundleLabel(): string {

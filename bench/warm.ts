@@ -28,7 +28,7 @@ export async function runWarm(options: WarmOptions): Promise<ResultEntry[]> {
   });
   let series: WarmSeries[];
   try {
-    const params: WarmParams = { ...options, distinctTokens: 64 };
+    const params: WarmParams = options;
     series = await child.call<WarmSeries[]>('run', params, 300_000);
   } finally {
     await child.stop();

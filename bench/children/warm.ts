@@ -1,6 +1,10 @@
 /**
  * Warm-decision child: serves the JWKS itself, loads every handler once, warms each up, then
  * times batches of decisions, alternating the order of subjects every round.
+ *
+ * Each subject sees every measured token once, because our authorizer remembers tokens it
+ * has verified and would otherwise skip the signature check that this benchmark is about.
+ * One extra subject repeats a few tokens to measure that cache hit on its own.
  */
 import { JsonWebKey, createPublicKey, verify } from 'node:crypto';
 import { serveCalls } from '../lib/child';
@@ -13,6 +17,8 @@ import { BenchAlgorithm, SigningKey, generateSigningKey, signToken } from '../li
 
 /** Name of the baseline subject in every warm result. */
 export const FLOOR_NAME = 'node:crypto floor';
+/** Subject that sends the same few tokens again and again. */
+export const REPEATED_TOKEN_NAME = 'gatehouse, repeated token';
 
 export interface WarmParams {
   readonly certificate: LoopbackCertificate;
@@ -20,7 +26,6 @@ export interface WarmParams {
   readonly includeGatehouse: boolean;
   readonly rounds: number;
   readonly batch: number;
-  readonly distinctTokens: number;
 }
 
 /** Per-round figures of one subject for one algorithm. */
@@ -39,20 +44,25 @@ export interface WarmSeries {
 interface Subject {
   readonly name: string;
   readonly path: string;
-  readonly run: (algorithm: BenchAlgorithm, index: number) => Promise<boolean>;
+  /** Decides the request at `index` of the measured events; `warmUp` picks the warm-up set. */
+  readonly run: (algorithm: BenchAlgorithm, index: number, warmUp?: boolean) => Promise<boolean>;
   /** Runs before and after each batch, for example to mute console.log. */
   readonly around?: { before(): void; after(): void };
 }
 
-/** Tokens and events of one algorithm, all signed by one key. */
+/** Tokens and events of one algorithm, all signed by one key and all different. */
 interface TokenPool {
   readonly key: SigningKey;
   readonly tokens: readonly string[];
   readonly events: readonly Record<string, unknown>[];
+  readonly warmUpEvents: readonly Record<string, unknown>[];
 }
 
 const GATEHOUSE = 'gatehouse';
 const ALGORITHMS = ['RS256', 'ES256'] as const;
+const WARM_UP_DECISIONS = 200;
+/** Tokens the repeated-token subject cycles through; far below our cache's 1000 entries. */
+const REPEATED_TOKENS = 64;
 
 async function runWarm(params: WarmParams): Promise<WarmSeries[]> {
   const server = new JwksServer(params.certificate);
@@ -60,16 +70,12 @@ async function runWarm(params: WarmParams): Promise<WarmSeries[]> {
   try {
     const pools = {} as Record<BenchAlgorithm, TokenPool>;
     for (const algorithm of ALGORITHMS) {
-      const key = generateSigningKey(algorithm);
-      const tokens = Array.from({ length: params.distinctTokens }, () => signToken(key));
-      pools[algorithm] = { key, tokens, events: tokens.map((token) => requestEvent(token)) };
+      pools[algorithm] = makePool(algorithm, params.rounds * params.batch);
     }
     const subjects = loadSubjects(pools, server, params);
     const series: WarmSeries[] = [];
     for (const algorithm of ALGORITHMS) {
-      series.push(
-        ...(await measureAlgorithm(algorithm, pools[algorithm], subjects, server, params)),
-      );
+      series.push(...(await measureAlgorithm(algorithm, subjects, server, params)));
     }
     return series;
   } finally {
@@ -77,17 +83,28 @@ async function runWarm(params: WarmParams): Promise<WarmSeries[]> {
   }
 }
 
+function makePool(algorithm: BenchAlgorithm, size: number): TokenPool {
+  const key = generateSigningKey(algorithm);
+  const tokens = Array.from({ length: size }, () => signToken(key));
+  const warmUp = Array.from({ length: WARM_UP_DECISIONS }, () => signToken(key));
+  return {
+    key,
+    tokens,
+    events: tokens.map((token) => requestEvent(token)),
+    warmUpEvents: warmUp.map((token) => requestEvent(token)),
+  };
+}
+
 async function measureAlgorithm(
   algorithm: BenchAlgorithm,
-  pool: TokenPool,
   subjects: readonly Subject[],
   server: JwksServer,
   params: WarmParams,
 ): Promise<WarmSeries[]> {
   // Warm-up: the first decision fetches the JWKS, the rest let the JIT settle.
   for (const subject of subjects) {
-    for (let index = 0; index < 200; index++) {
-      if (!(await subject.run(algorithm, index % pool.tokens.length))) {
+    for (let index = 0; index < WARM_UP_DECISIONS; index++) {
+      if (!(await subject.run(algorithm, index, true))) {
         throw new Error(`${subject.name} did not allow a valid ${algorithm} token during warm-up`);
       }
     }
@@ -104,7 +121,8 @@ async function measureAlgorithm(
   for (let round = 0; round < params.rounds; round++) {
     for (let offset = 0; offset < subjects.length; offset++) {
       const index = (round + offset) % subjects.length;
-      const batch = await timeBatch(subjects[index], algorithm, params.batch, pool.tokens.length);
+      const first = round * params.batch;
+      const batch = await timeBatch(subjects[index], algorithm, first, params.batch);
       const result = results[index];
       result.decisionsPerSecond.push(batch.decisionsPerSecond);
       result.p50Us.push(batch.p50Us);
@@ -120,7 +138,10 @@ async function measureAlgorithm(
   }));
 }
 
-/** Loads every subject once; each JWKS path publishes the keys of both algorithms. */
+/**
+ * Loads every subject once; each JWKS path publishes the keys of both algorithms. Every
+ * variant of our authorizer is its own copy of the bundle, so no two share a token cache.
+ */
 function loadSubjects(
   pools: Record<BenchAlgorithm, TokenPool>,
   server: JwksServer,
@@ -132,57 +153,83 @@ function loadSubjects(
     server.setKeys(path, jwks);
     return path;
   };
-  const viaHandler = (name: string, path: string, handler: Handler): Subject => ({
-    name,
-    path,
-    run: (algorithm, index) => decide(handler, pools[algorithm].events[index]),
-  });
+  const viaHandler = (name: string, handler: Handler, pick = (index: number) => index) => {
+    const path = publish(name.replace(/[^a-z0-9-]+/g, '-'));
+    return {
+      name,
+      path,
+      handler,
+      run: (algorithm: BenchAlgorithm, index: number, warmUp = false) => {
+        const pool = pools[algorithm];
+        return decide(handler, warmUp ? pool.warmUpEvents[index] : pool.events[pick(index)]);
+      },
+    };
+  };
   const subjects: Subject[] = [floorSubject(pools)];
 
   if (params.includeGatehouse) {
-    const path = publish(GATEHOUSE);
-    const handler = loadGatehouse(gatehouseConfig(server.url(path)));
-    subjects.push(viaHandler(GATEHOUSE, path, handler));
-    subjects.push({
-      ...viaHandler(`${GATEHOUSE}, log line muted`, path, handler),
-      around: muteLog(),
-    });
-    const tenPath = publish(`${GATEHOUSE}-10`);
-    const tenHandler = loadGatehouse(gatehouseConfig(server.url(tenPath), 10));
-    subjects.push(viaHandler(`${GATEHOUSE}, 10 operations`, tenPath, tenHandler));
+    const load = (name: string, operations = 1) => {
+      const path = publish(name.replace(/[^a-z0-9-]+/g, '-'));
+      return loadGatehouse(gatehouseConfig(server.url(path), operations));
+    };
+    subjects.push(viaHandler(GATEHOUSE, load(GATEHOUSE)));
+    const muted = `${GATEHOUSE}, log line muted`;
+    subjects.push({ ...viaHandler(muted, load(muted)), around: muteLog() });
+    const ten = `${GATEHOUSE}, 10 operations`;
+    subjects.push(viaHandler(ten, load(ten, 10)));
+    subjects.push(
+      viaHandler(
+        REPEATED_TOKEN_NAME,
+        load(REPEATED_TOKEN_NAME),
+        (index) => index % REPEATED_TOKENS,
+      ),
+    );
   }
 
   for (const [peer, bundle] of Object.entries(params.peers)) {
     const path = publish(peer);
-    subjects.push(viaHandler(peer, path, loadPeer(bundle, server.url(path))));
+    subjects.push(viaHandler(peer, loadPeer(bundle, server.url(path))));
   }
   return subjects;
 }
 
 /** The floor: node:crypto verifying the same signatures with keys imported once. */
 function floorSubject(pools: Record<BenchAlgorithm, TokenPool>): Subject {
-  const prepared = {} as Record<BenchAlgorithm, { verify: (index: number) => boolean }>;
+  const prepared = {} as Record<BenchAlgorithm, { verify: (event: unknown) => boolean }>;
   for (const algorithm of ALGORITHMS) {
-    const pool = pools[algorithm];
     const options = {
-      key: createPublicKey({ key: pool.key.jwk as JsonWebKey, format: 'jwk' }),
+      key: createPublicKey({ key: pools[algorithm].key.jwk as JsonWebKey, format: 'jwk' }),
       dsaEncoding: 'ieee-p1363' as const,
     };
-    const parts = pool.tokens.map((token) => {
+    const split = (event: Record<string, unknown>) => {
+      const token = String((event.headers as Record<string, string>).Authorization).slice(7);
       const dot = token.lastIndexOf('.');
       return {
         input: Buffer.from(token.slice(0, dot)),
         signature: Buffer.from(token.slice(dot + 1), 'base64url'),
       };
-    });
+    };
+    // The floor gets its inputs already split and decoded, so it times the verify alone.
+    const parts = new Map(
+      [...pools[algorithm].events, ...pools[algorithm].warmUpEvents].map((event) => [
+        event,
+        split(event),
+      ]),
+    );
     prepared[algorithm] = {
-      verify: (index) => verify('sha256', parts[index].input, options, parts[index].signature),
+      verify: (event) => {
+        const part = parts.get(event as Record<string, unknown>);
+        return part !== undefined && verify('sha256', part.input, options, part.signature);
+      },
     };
   }
   return {
     name: FLOOR_NAME,
     path: '',
-    run: async (algorithm, index) => prepared[algorithm].verify(index),
+    run: async (algorithm, index, warmUp = false) => {
+      const pool = pools[algorithm];
+      return prepared[algorithm].verify(warmUp ? pool.warmUpEvents[index] : pool.events[index]);
+    },
   };
 }
 
@@ -198,21 +245,16 @@ function muteLog(): { before(): void; after(): void } {
   };
 }
 
-async function timeBatch(
-  subject: Subject,
-  algorithm: BenchAlgorithm,
-  size: number,
-  tokenCount: number,
-) {
+async function timeBatch(subject: Subject, algorithm: BenchAlgorithm, first: number, size: number) {
   const latencies = new Float64Array(size);
   let wrongDecisions = 0;
   globalThis.gc?.();
   subject.around?.before();
   const start = process.hrtime.bigint();
-  for (let index = 0; index < size; index++) {
+  for (let index = first; index < first + size; index++) {
     const before = process.hrtime.bigint();
-    const allowed = await subject.run(algorithm, index % tokenCount);
-    latencies[index] = Number(process.hrtime.bigint() - before) / 1000;
+    const allowed = await subject.run(algorithm, index);
+    latencies[index - first] = Number(process.hrtime.bigint() - before) / 1000;
     if (!allowed) {
       wrongDecisions++;
     }
