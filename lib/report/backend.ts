@@ -54,6 +54,11 @@ export function describeBackend(
   };
 }
 
+/** Returns the kind of a method's integration: `http`, `lambda`, `mock` or API Gateway's type. */
+export function integrationKindOf(method: MethodView): string {
+  return integrationKind(String(method.integration.Type ?? 'UNKNOWN'), method.integration.Uri);
+}
+
 function integrationKind(type: string, uri: unknown): string {
   if (type === 'HTTP' || type === 'HTTP_PROXY') {
     return 'http';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AuthorizerConfig } from '../../lambda/policy/config';
 import { describeAccess } from './access';
 import { AssemblyStack, assemblyRelative, readAssemblyStacks } from './assembly';
-import { describeBackend } from './backend';
+import { describeBackend, integrationKindOf } from './backend';
 import { ApiReport, EffectivePolicyReport, GatewayReport, REPORT_FORMAT_VERSION } from './model';
 import { RestApiView, findRestApis } from './rest-api';
 import { describeApisWithoutAuthorizer } from './without-authorizer';
@@ -172,6 +172,7 @@ function describeApi(
       path: method.path,
       methodLogicalId: method.logicalId,
       authorizationType: method.authorizationType,
+      integration: integrationKindOf(method),
     }));
   return {
     key,

@@ -41,7 +41,7 @@ function renderApi(api: ApiReport): string[] {
   lines.push('| --- | --- | --- | --- | --- |');
   for (const operation of api.operations) {
     lines.push(
-      `| ${cell(operationName(operation))} | ${cell(summarizeAccess(operation))} | ${cell(summarizeProducts(operation.products))} | ${cell(summarizeBackendAuth(operation.backend))} | ${cell(summarizeCache(operation))} |`,
+      `| ${cell(operationName(operation))} | ${cell(summarizeAccess(operation))} | ${cell(listProducts(operation.products))} | ${cell(summarizeBackendAuth(operation.backend))} | ${cell(summarizeCache(operation))} |`,
     );
   }
   lines.push('');
@@ -51,7 +51,9 @@ function renderApi(api: ApiReport): string[] {
   if (api.undeclaredMethods.length > 0) {
     lines.push('#### Methods not declared in Gatehouse', '');
     for (const method of api.undeclaredMethods) {
-      lines.push(`- ${method.method} ${method.path}: authorization ${method.authorizationType}`);
+      lines.push(
+        `- ${method.method} ${method.path}: authorization ${method.authorizationType}, ${method.integration} integration`,
+      );
     }
     lines.push('');
   }
@@ -136,7 +138,7 @@ function renderClientCertificate(
     lines.push(`${inner}- any identity the trust store accepts`);
   } else {
     for (const identity of certificate.identities) {
-      const fields = Object.entries(identity).map(([name, value]) => `${name} \`${value}\``);
+      const fields = Object.entries(identity).map(([name, value]) => `${name} ${code(value)}`);
       lines.push(`${inner}- identity with ${fields.join(', ')}`);
     }
   }
@@ -245,6 +247,21 @@ function summarizeProducts(products: ProductReport[]): string {
   return products.map(describeProduct).join('; ');
 }
 
+/** Returns product names with their quota, for the overview table. */
+function listProducts(products: ProductReport[]): string {
+  if (products.length === 0) {
+    return 'none';
+  }
+  return products
+    .map((product) => {
+      const name = product.productId ?? product.name;
+      return product.quota
+        ? `${name} (${product.quota.limit}/${product.quota.period.toLowerCase()})`
+        : name;
+    })
+    .join(', ');
+}
+
 function describeProduct(product: ProductReport): string {
   const limits: string[] = [];
   if (product.quota) {
@@ -304,6 +321,11 @@ function summarizeCache(operation: OperationReport): string {
 
 function operationName(operation: OperationReport): string {
   return `${operation.method} ${operation.path}`;
+}
+
+/** Formats a value as inline code on one line; distinguished names hold line breaks. */
+function code(value: string): string {
+  return `\`${value.split('\n').join(', ')}\``;
 }
 
 /** Escapes the characters that would break a Markdown table cell. */

@@ -72,6 +72,8 @@ export interface UndeclaredMethodReport {
   readonly methodLogicalId: string;
   /** `AuthorizationType` of the method: NONE, CUSTOM, AWS_IAM or COGNITO_USER_POOLS. */
   readonly authorizationType: string;
+  /** Integration kind, as in `BackendReport.integration`; a CORS preflight is an OPTIONS mock. */
+  readonly integration: string;
 }
 
 export type AccessReport =

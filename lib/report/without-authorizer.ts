@@ -1,4 +1,4 @@
-import { describeBackend } from './backend';
+import { describeBackend, integrationKindOf } from './backend';
 import { ApiReport, GatewayReport, OperationReport } from './model';
 import { RestApiView } from './rest-api';
 
@@ -48,6 +48,7 @@ export function describeApisWithoutAuthorizer(restApis: RestApiView[]): GatewayR
           path: method.path,
           methodLogicalId: method.logicalId,
           authorizationType: method.authorizationType,
+          integration: integrationKindOf(method),
         })),
     };
     byStack.set(restApi.stack.id, [...(byStack.get(restApi.stack.id) ?? []), api]);

@@ -81,7 +81,9 @@ describe('GatehouseChecks', () => {
     const declare = (stack: Stack) => {
       const api = gatewayWith(stack, validator(stack)).addApi('orders');
       api.addOperation('GET', '/orders', { backend: BACKEND });
-      api.restApi.root.addResource('debug').addMethod('GET', new apigw.MockIntegration());
+      api.restApi.root
+        .addResource('debug')
+        .addMethod('GET', new apigw.HttpIntegration('https://debug.internal.example.com/'));
     };
 
     const assembly = synthAssembly(declare, app);

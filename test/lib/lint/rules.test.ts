@@ -279,13 +279,16 @@ describe('NotEnforced', () => {
 });
 
 describe('OpenUndeclaredMethod', () => {
-  const declare = (authorizationType: apigw.AuthorizationType) => (stack: Stack) => {
-    const api = gatewayWith(stack, validator(stack)).addApi('orders');
-    api.addOperation('GET', '/orders', { backend: BACKEND });
-    api.restApi.root.addResource('debug').addMethod('GET', new apigw.MockIntegration(), {
-      authorizationType,
-    });
-  };
+  const declare =
+    (authorizationType: apigw.AuthorizationType, method = 'GET', mock = false) =>
+    (stack: Stack) => {
+      const api = gatewayWith(stack, validator(stack)).addApi('orders');
+      api.addOperation('GET', '/orders', { backend: BACKEND });
+      const integration = mock
+        ? new apigw.MockIntegration()
+        : new apigw.HttpIntegration('https://debug.internal.example.com/');
+      api.restApi.root.addResource('debug').addMethod(method, integration, { authorizationType });
+    };
 
   test('fires on an open method added outside Gatehouse', () => {
     const findings = findingsOf(declare(apigw.AuthorizationType.NONE));
@@ -297,6 +300,12 @@ describe('OpenUndeclaredMethod', () => {
 
   test('stays quiet on a method protected by IAM', () => {
     const findings = findingsOf(declare(apigw.AuthorizationType.IAM));
+
+    expect(findingsOfRule(findings, 'OpenUndeclaredMethod')).toEqual([]);
+  });
+
+  test('stays quiet on a mock such as a CORS preflight', () => {
+    const findings = findingsOf(declare(apigw.AuthorizationType.NONE, 'OPTIONS', true));
 
     expect(findingsOfRule(findings, 'OpenUndeclaredMethod')).toEqual([]);
   });

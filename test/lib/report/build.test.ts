@@ -141,7 +141,12 @@ describe('buildReport', () => {
     const api = report.gateways[0].apis[0];
 
     expect(api.undeclaredMethods).toEqual([
-      expect.objectContaining({ method: 'GET', path: '/debug', authorizationType: 'NONE' }),
+      expect.objectContaining({
+        method: 'GET',
+        path: '/debug',
+        authorizationType: 'NONE',
+        integration: 'mock',
+      }),
     ]);
   });
 
