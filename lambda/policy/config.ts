@@ -20,8 +20,6 @@ export interface AuthorizerConfig {
   readonly apis: Readonly<Record<string, ApiConfig>>;
   /** Basic user stores by id; absent when no policy accepts Basic credentials. */
   readonly basicUserStores?: Readonly<Record<string, BasicUserStoreConfig>>;
-  /** The token broker the authorizer asks for backend credentials; absent when none is used. */
-  readonly tokenBroker?: TokenBrokerClientConfig;
   /** Subscription registries by id; absent when no policy reads subscription keys. */
   readonly subscriptionRegistries?: Readonly<Record<string, SubscriptionRegistryConfig>>;
 }
@@ -93,21 +91,15 @@ export interface BasicRequirement {
 }
 
 export interface BasicUserStoreConfig {
-  /** ARN of the Secrets Manager secret that contains the user records. */
-  readonly secretArn: string;
+  /**
+   * Environment variable of the authorizer that contains the ARN of the user store secret;
+   * the ARN is known only at deploy time.
+   */
+  readonly secretArnVariable: string;
   /** Realm sent in `WWW-Authenticate: Basic realm="..."`. */
   readonly realm: string;
   /** How long the authorizer uses a fetched copy of the secret before fetching it again. */
   readonly refreshSeconds: number;
-}
-
-/**
- * How the authorizer reaches the token broker. The broker's ARN is known only at deploy
- * time, so it arrives in the authorizer's `GATEHOUSE_TOKEN_BROKER_ARN` environment variable.
- */
-export interface TokenBrokerClientConfig {
-  /** Timeout of one broker invocation. */
-  readonly timeoutMs: number;
 }
 
 /**
@@ -118,6 +110,10 @@ export interface BackendCredentialRequirement extends BackendCredentialConfig {
   readonly kind: 'backendCredential';
 }
 
+/**
+ * Where the authorizer gets a backend credential. The broker's ARN is known only at deploy
+ * time, so it arrives in the authorizer's `GATEHOUSE_TOKEN_BROKER_ARN` environment variable.
+ */
 export interface BackendCredentialConfig {
   /** Connection id in the token broker's config. */
   readonly connection: string;
@@ -128,6 +124,8 @@ export interface BackendCredentialConfig {
   readonly subjectValidator?: string;
   /** Authorizer context key that carries the header value to the integration. */
   readonly contextKey: string;
+  /** Timeout of one broker invocation. */
+  readonly brokerTimeoutMs: number;
 }
 
 /**

@@ -9,8 +9,6 @@ export interface TokenBrokerConfig {
   readonly version: typeof TOKEN_BROKER_CONFIG_VERSION;
   /** Connections by id; the authorizer names one in each request. */
   readonly connections: Readonly<Record<string, ConnectionConfig>>;
-  /** DynamoDB table shared by all broker instances; absent to cache in memory only. */
-  readonly sharedCacheTable?: string;
   readonly cache: CachePolicyConfig;
   /** Timeout of one token endpoint request. */
   readonly requestTimeoutMs: number;
@@ -33,10 +31,14 @@ export interface CachePolicyConfig {
 
 export type ConnectionConfig = BasicConnectionConfig | OAuthConnectionConfig;
 
-/** A fixed user id and password from a secret `{"username": "...", "password": "..."}`. */
+/**
+ * A fixed user id and password from a secret `{"username": "...", "password": "..."}`.
+ * Secret ARNs are known only at deploy time, so the config names the environment variable
+ * of the broker function that contains each ARN.
+ */
 export interface BasicConnectionConfig {
   readonly kind: 'basic';
-  readonly secretArn: string;
+  readonly secretArnVariable: string;
 }
 
 /** OAuth 2.0 client credentials (RFC 6749 4.4) or token exchange (RFC 8693). */
@@ -56,13 +58,13 @@ export interface OAuthConnectionConfig {
 export type ClientAuthenticationConfig =
   | {
       readonly method: 'client_secret_basic' | 'client_secret_post';
-      /** Secret whose string value is the client secret. */
-      readonly secretArn: string;
+      /** Variable that contains the ARN of the secret whose string value is the client secret. */
+      readonly secretArnVariable: string;
     }
   | {
       readonly method: 'private_key_jwt';
-      /** Secret whose string value is a PKCS #8 PEM private key or a private JWK. */
-      readonly secretArn: string;
+      /** Variable that contains the ARN of a secret with a PKCS #8 PEM key or private JWK. */
+      readonly secretArnVariable: string;
       readonly algorithm: 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
       /** `kid` header of the client assertion, when the provider needs one. */
       readonly keyId?: string;

@@ -1,10 +1,13 @@
 import { IssuedCredential } from './broker';
-import { BasicConnectionConfig, TokenBrokerConfig } from './config';
+import { TokenBrokerConfig } from './config';
 import { BrokerError } from './errors';
 import { requestToken } from './oauth-client';
 
-/** Returns the secret string of an ARN; the handler passes a cached Secrets Manager read. */
-export type SecretSource = (secretArn: string) => Promise<string>;
+/**
+ * Returns the string value of the secret whose ARN the named environment variable contains;
+ * the handler passes a cached Secrets Manager read.
+ */
+export type SecretSource = (secretArnVariable: string) => Promise<string>;
 
 /**
  * Fetches a new credential for the named connection: a Basic header from a secret, or a
@@ -23,12 +26,12 @@ export async function fetchCredential(
     throw new BrokerError('INVALID_REQUEST', `connection '${name}' is not configured`);
   }
   if (connection.kind === 'basic') {
-    return basicCredential(name, connection, await secrets(connection.secretArn), config);
+    return basicCredential(name, await secrets(connection.secretArnVariable), config);
   }
   return requestToken({
     name,
     connection,
-    clientSecret: await secrets(connection.clientAuthentication.secretArn),
+    clientSecret: await secrets(connection.clientAuthentication.secretArnVariable),
     subjectToken,
     policy: config.cache,
     timeoutMs: config.requestTimeoutMs,
@@ -38,7 +41,6 @@ export async function fetchCredential(
 /** Builds `Basic base64(user:password)`, kept until the secret is due to be read again. */
 function basicCredential(
   name: string,
-  connection: BasicConnectionConfig,
   secretString: string,
   config: TokenBrokerConfig,
 ): IssuedCredential {
@@ -46,11 +48,9 @@ function basicCredential(
   try {
     parsed = JSON.parse(secretString);
   } catch (error) {
-    throw new BrokerError(
-      'SECRET_UNAVAILABLE',
-      `secret ${connection.secretArn} of '${name}' is not JSON`,
-      { cause: error },
-    );
+    throw new BrokerError('SECRET_UNAVAILABLE', `the secret of '${name}' is not JSON`, {
+      cause: error,
+    });
   }
   const username = parsed?.username;
   const password = parsed?.password;
@@ -58,7 +58,7 @@ function basicCredential(
   if (!usable || typeof password !== 'string') {
     throw new BrokerError(
       'SECRET_UNAVAILABLE',
-      `secret ${connection.secretArn} of '${name}' needs a "username" without a colon and a "password" string`,
+      `the secret of '${name}' needs a "username" without a colon and a "password" string`,
     );
   }
   const encoded = Buffer.from(`${username}:${password}`, 'utf8').toString('base64');

@@ -12,15 +12,20 @@ import { BrokerError } from './errors';
 import { SecretCache } from './secrets';
 import { DynamoDbCredentialCache } from './shared-cache';
 
+/**
+ * Environment variable that names the shared cache table; the table name is known only at
+ * deploy time. Without it, the broker caches in memory only.
+ */
+export const CACHE_TABLE_VARIABLE = 'GATEHOUSE_TOKEN_CACHE_TABLE';
+
 const config = loadConfig();
+const cacheTable = process.env[CACHE_TABLE_VARIABLE];
 const secrets = new SecretCache(config.secretRefreshSeconds);
 const broker = new CredentialBroker({
   policy: config.cache,
   fetch: (name, subjectToken) =>
-    fetchCredential(config, (arn) => secrets.get(arn), name, subjectToken),
-  sharedCache: config.sharedCacheTable
-    ? new DynamoDbCredentialCache(config.sharedCacheTable)
-    : undefined,
+    fetchCredential(config, (variable) => secrets.get(secretArnFrom(variable)), name, subjectToken),
+  sharedCache: cacheTable ? new DynamoDbCredentialCache(cacheTable) : undefined,
   onSharedCacheError: (error) => log('warn', 'SHARED_CACHE_FAILED', undefined, error),
 });
 
@@ -61,6 +66,17 @@ function describeCause(cause: Error): string {
   const inner = cause.cause as { code?: unknown } | undefined;
   const code = (cause as { code?: unknown }).code ?? inner?.code;
   return typeof code === 'string' ? `${cause.name} (${code})` : cause.name;
+}
+
+function secretArnFrom(variable: string): string {
+  const secretArn = process.env[variable];
+  if (!secretArn) {
+    throw new BrokerError(
+      'SECRET_UNAVAILABLE',
+      `environment variable ${variable} with a secret ARN is not set`,
+    );
+  }
+  return secretArn;
 }
 
 function loadConfig(): TokenBrokerConfig {

@@ -8,6 +8,7 @@ import {
   JwtValidatorConfig,
 } from '../../lambda/policy/config';
 import type { Api } from '../api/api';
+import { findBackendCredential } from '../backend-auth/backend-auth';
 import { IJwtValidator, PolicyCompileContext } from '../core/access-policy';
 import { GatehouseValidationError } from '../core/errors';
 
@@ -44,12 +45,16 @@ export function compileGateway(gateway: IConstruct, apis: readonly Api[]): Compi
     const context = contextFor(api);
     apiConfigs[api.configKey] = {
       name: api.node.path,
-      operations: api.operationRecords.map((operation) => ({
-        method: operation.method,
-        path: operation.path,
-        authorizer: operation.authorizer,
-        access: operation.policy._compile(context),
-      })),
+      operations: api.operationRecords.map((operation) => {
+        const access = operation.policy._compile(context);
+        return {
+          method: operation.method,
+          path: operation.path,
+          authorizer: operation.authorizer,
+          access,
+          backendCredential: findBackendCredential(access),
+        };
+      }),
     };
   }
 

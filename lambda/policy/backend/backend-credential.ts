@@ -1,9 +1,9 @@
-import { AuthorizerConfig, OperationConfig } from '../config';
+import { OperationConfig } from '../config';
 import { EvaluationContext, Grant, RequirementEvaluator } from '../evaluator';
 import { AccessDenied } from '../failure';
 import { readToken } from '../jwt/token-source';
 import { BrokerClient, BrokerUnavailableError } from './broker-client';
-import { lambdaInvoker } from './lambda-invoker';
+import { invokeBroker } from './lambda-invoker';
 
 /**
  * Evaluates the `backendCredential` marker inside an operation's access requirement. It
@@ -15,7 +15,7 @@ export const evaluateBackendCredential: RequirementEvaluator<'backendCredential'
   context: {},
 });
 
-const clients = new WeakMap<AuthorizerConfig, BrokerClient>();
+const sharedClient = new BrokerClient(invokeBroker);
 
 /**
  * Adds the backend credential of an allowed operation to its grant, under the context key
@@ -27,7 +27,7 @@ export async function addBackendCredential(
   operation: OperationConfig,
   context: EvaluationContext,
   grant: Grant,
-  client: BrokerClient = clientFor(context.config),
+  client: BrokerClient = sharedClient,
 ): Promise<Grant> {
   const credential = operation.backendCredential;
   if (credential === undefined) {
@@ -39,7 +39,11 @@ export async function addBackendCredential(
 
   let headerValue: string;
   try {
-    headerValue = await client.credential(credential.connection, subjectToken);
+    headerValue = await client.credential(
+      credential.connection,
+      subjectToken,
+      credential.brokerTimeoutMs,
+    );
   } catch (error) {
     const code = error instanceof BrokerUnavailableError ? error.code : 'BROKER_UNREACHABLE';
     throw new AccessDenied(
@@ -59,13 +63,4 @@ function readSubjectToken(context: EvaluationContext, validatorId: string): stri
     throw new Error(`config has no JWT validator ${validatorId} for token exchange`);
   }
   return readToken(context.request, validator.tokenSources);
-}
-
-function clientFor(config: AuthorizerConfig): BrokerClient {
-  let client = clients.get(config);
-  if (client === undefined) {
-    client = new BrokerClient(lambdaInvoker(config.tokenBroker?.timeoutMs ?? 5000));
-    clients.set(config, client);
-  }
-  return client;
 }

@@ -6,10 +6,10 @@ export type BrokerReply =
   | { readonly ok: false; readonly code: string };
 
 /** Sends one request to the token broker and returns its reply. */
-export type BrokerInvoker = (request: {
-  connection: string;
-  subjectToken?: string;
-}) => Promise<BrokerReply>;
+export type BrokerInvoker = (
+  request: { connection: string; subjectToken?: string },
+  timeoutMs: number,
+) => Promise<BrokerReply>;
 
 /** The broker failed or could not be reached; the message holds no credential. */
 export class BrokerUnavailableError extends Error {
@@ -40,7 +40,11 @@ export class BrokerClient {
   ) {}
 
   /** Returns the header value for the connection, from memory when it is still valid. */
-  public credential(connection: string, subjectToken?: string): Promise<string> {
+  public credential(
+    connection: string,
+    subjectToken: string | undefined,
+    timeoutMs: number,
+  ): Promise<string> {
     const key = cacheKey(connection, subjectToken);
     const cached = this.cache.get(key);
     if (cached && cached.validUntil > this.clock()) {
@@ -50,17 +54,22 @@ export class BrokerClient {
     if (running) {
       return running;
     }
-    const fetching = this.fetch(key, connection, subjectToken).finally(() =>
+    const fetching = this.fetch(key, { connection, subjectToken }, timeoutMs).finally(() =>
       this.inFlight.delete(key),
     );
     this.inFlight.set(key, fetching);
     return fetching;
   }
 
-  private async fetch(key: string, connection: string, subjectToken?: string): Promise<string> {
+  private async fetch(
+    key: string,
+    request: { connection: string; subjectToken?: string },
+    timeoutMs: number,
+  ): Promise<string> {
+    const connection = request.connection;
     let reply: BrokerReply;
     try {
-      reply = await this.invoke({ connection, subjectToken });
+      reply = await this.invoke(request, timeoutMs);
     } catch (error) {
       throw new BrokerUnavailableError(
         'BROKER_UNREACHABLE',
@@ -68,7 +77,13 @@ export class BrokerClient {
         { cause: error },
       );
     }
-    if (!reply.ok) {
+    if (reply?.ok === true && !isUsable(reply)) {
+      throw new BrokerUnavailableError(
+        'BROKER_REPLY_INVALID',
+        `the token broker sent an unusable reply for '${connection}'`,
+      );
+    }
+    if (!reply?.ok) {
       throw new BrokerUnavailableError(
         reply.code,
         `the token broker could not supply '${connection}' (${reply.code})`,
@@ -82,6 +97,10 @@ export class BrokerClient {
     }
     return reply.headerValue;
   }
+}
+
+function isUsable(reply: { headerValue: unknown; validUntil: unknown }): boolean {
+  return typeof reply.headerValue === 'string' && Number.isFinite(reply.validUntil);
 }
 
 function cacheKey(connection: string, subjectToken: string | undefined): string {

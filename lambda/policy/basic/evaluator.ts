@@ -28,7 +28,15 @@ export function createBasicEvaluator(stores: UserStoreCache): RequirementEvaluat
         context.request.headers.get('authorization') ?? [],
       );
 
-      const users = await loadUsers(stores, store.secretArn, store.refreshSeconds);
+      const secretArn = process.env[store.secretArnVariable];
+      if (!secretArn) {
+        throw new AccessDenied(
+          'BASIC_STORE_UNAVAILABLE',
+          401,
+          `environment variable ${store.secretArnVariable} with the user store ARN is not set`,
+        );
+      }
+      const users = await loadUsers(stores, secretArn, store.refreshSeconds);
       const record = users.get(credentials.username);
       const valid = await verifyPassword(record, credentials.password);
 

@@ -15,7 +15,11 @@ function evaluationContext(authorization: string[]): EvaluationContext {
     jwtValidators: {},
     apis: {},
     basicUserStores: {
-      partners: { secretArn: SECRET_ARN, realm: 'partners', refreshSeconds: 300 },
+      partners: {
+        secretArnVariable: 'PARTNERS_SECRET_ARN',
+        realm: 'partners',
+        refreshSeconds: 300,
+      },
     },
   };
   const memo = new Map<string, Promise<unknown>>();
@@ -62,6 +66,7 @@ describe('basic evaluator', () => {
   });
 
   beforeEach(() => {
+    process.env.PARTNERS_SECRET_ARN = SECRET_ARN;
     reads = 0;
     const reader = async (arn: string) => {
       reads += 1;
@@ -122,6 +127,15 @@ describe('basic evaluator', () => {
 
     expect(error.code).toBe('BASIC_STORE_UNAVAILABLE');
     expect(error.message).toBe("the record of user 'bob' is invalid");
+  });
+
+  test('denies when the secret ARN variable is not set', async () => {
+    delete process.env.PARTNERS_SECRET_ARN;
+
+    const error = await denial(evaluate(requirement, evaluationContext([basic('alice:x')])));
+
+    expect(error.code).toBe('BASIC_STORE_UNAVAILABLE');
+    expect(error.message).toContain('PARTNERS_SECRET_ARN');
   });
 
   test('denies a store missing from the config', async () => {

@@ -18,6 +18,13 @@ import {
 type Broker = { handler(event: BrokerRequest): Promise<BrokerResponse> };
 
 const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}-AbCdEf`;
+
+/** Puts the ARN of a secret in an environment variable, as the construct does, and names it. */
+function secretVariable(name: string): string {
+  const variable = `TEST_SECRET_${name.toUpperCase().replace(/-/g, '_')}`;
+  process.env[variable] = arn(name);
+  return variable;
+}
 const CACHE = {
   expiryMarginSeconds: 60,
   defaultLifetimeSeconds: 300,
@@ -103,7 +110,7 @@ describe('token broker handler', () => {
     const endpoint = provider.tokenEndpoint;
     const secretBasic = (secret: string) => ({
       method: 'client_secret_basic' as const,
-      secretArn: arn(secret),
+      secretArnVariable: secretVariable(secret),
     });
     const scriptedConnection = (path: string) => ({
       kind: 'clientCredentials' as const,
@@ -130,7 +137,10 @@ describe('token broker handler', () => {
           kind: 'clientCredentials',
           tokenEndpoint: endpoint,
           clientId: CLIENTS.post.id,
-          clientAuthentication: { method: 'client_secret_post', secretArn: arn('post') },
+          clientAuthentication: {
+            method: 'client_secret_post',
+            secretArnVariable: secretVariable('post'),
+          },
         },
         'cc-jwt': {
           kind: 'clientCredentials',
@@ -138,7 +148,7 @@ describe('token broker handler', () => {
           clientId: CLIENTS.privateKeyJwt.id,
           clientAuthentication: {
             method: 'private_key_jwt',
-            secretArn: arn('jwt-key'),
+            secretArnVariable: secretVariable('jwt-key'),
             algorithm: 'ES256',
             keyId: 'gateway-1',
           },
@@ -168,9 +178,9 @@ describe('token broker handler', () => {
           clientAuthentication: secretBasic('exchange'),
           audience: 'https://orders.backend.test',
         },
-        legacy: { kind: 'basic', secretArn: arn('legacy') },
-        'legacy-broken': { kind: 'basic', secretArn: arn('legacy-broken') },
-        'legacy-plain': { kind: 'basic', secretArn: arn('legacy-plain') },
+        legacy: { kind: 'basic', secretArnVariable: secretVariable('legacy') },
+        'legacy-broken': { kind: 'basic', secretArnVariable: secretVariable('legacy-broken') },
+        'legacy-plain': { kind: 'basic', secretArnVariable: secretVariable('legacy-plain') },
         down: { ...scriptedConnection(''), tokenEndpoint: `${await closedPortUrl()}/token` },
         busy: scriptedConnection('/error-500'),
         ...Object.fromEntries(

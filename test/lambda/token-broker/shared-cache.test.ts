@@ -46,6 +46,8 @@ describe('token broker shared cache', () => {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
+    process.env.TEST_POST_SECRET = SECRET_ARN;
+    process.env.TEST_EXCHANGE_SECRET = EXCHANGE_SECRET_ARN;
     config = {
       version: 1,
       connections: {
@@ -53,16 +55,21 @@ describe('token broker shared cache', () => {
           kind: 'clientCredentials',
           tokenEndpoint: provider.tokenEndpoint,
           clientId: CLIENTS.post.id,
-          clientAuthentication: { method: 'client_secret_post', secretArn: SECRET_ARN },
+          clientAuthentication: {
+            method: 'client_secret_post',
+            secretArnVariable: 'TEST_POST_SECRET',
+          },
         },
         exchange: {
           kind: 'tokenExchange',
           tokenEndpoint: provider.tokenEndpoint,
           clientId: CLIENTS.exchange.id,
-          clientAuthentication: { method: 'client_secret_basic', secretArn: EXCHANGE_SECRET_ARN },
+          clientAuthentication: {
+            method: 'client_secret_basic',
+            secretArnVariable: 'TEST_EXCHANGE_SECRET',
+          },
         },
       },
-      sharedCacheTable: TABLE,
       cache: {
         expiryMarginSeconds: 60,
         defaultLifetimeSeconds: 300,
@@ -82,8 +89,10 @@ describe('token broker shared cache', () => {
     await Promise.all([provider?.close(), secretsManager?.close()]);
   });
 
-  function coldBroker(brokerConfig: TokenBrokerConfig = config): Broker {
-    const loaded = loadBundle<Broker>(bundle, brokerConfig);
+  function coldBroker(table = TABLE): Broker {
+    process.env.GATEHOUSE_TOKEN_CACHE_TABLE = table;
+    const loaded = loadBundle<Broker>(bundle, config);
+    delete process.env.GATEHOUSE_TOKEN_CACHE_TABLE;
     disposers.push(loaded.dispose);
     return loaded.module;
   }
@@ -116,7 +125,7 @@ describe('token broker shared cache', () => {
   });
 
   test('falls back to the provider when the table is missing', async () => {
-    const broker = coldBroker({ ...config, sharedCacheTable: 'no-such-table' });
+    const broker = coldBroker('no-such-table');
 
     const response = await broker.handler({ connection: 'orders' });
 
