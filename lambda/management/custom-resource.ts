@@ -81,7 +81,7 @@ export async function handleResourceEvent(
     return;
   }
 
-  // A resync replaces a key whose API key was never created; the secret holds both keys,
+  // A resync replaces a key whose API key was never created. The secret contains both keys,
   // so the other one is replaced too and the pair is written together.
   const result = await manager.resync(props.SubscriptionId);
   const missing = KEY_SLOTS.filter((slot) => result.keys[slot] === undefined);

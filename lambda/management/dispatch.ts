@@ -4,7 +4,7 @@ import { KeyValues } from '../subscriptions/reconcile';
 import { ManagementRequest } from './request';
 import { SubscriptionView, viewOf } from './view';
 
-/** What the management function returns. Key values appear only in the reply that made them. */
+/** Reply of the management function. Key values appear only in the reply that created them. */
 export type ManagementReply =
   | { readonly ok: true; readonly subscription: SubscriptionView; readonly keys?: KeyValues }
   | { readonly ok: true; readonly subscriptions: SubscriptionView[] }

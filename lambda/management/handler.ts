@@ -19,7 +19,7 @@ export interface HandlerDependencies {
 /**
  * Creates the management function's handler. It takes a management request (`{ action, ... }`)
  * and returns a reply, or takes a CloudFormation event for a declared subscription and
- * answers CloudFormation.
+ * sends the response to CloudFormation.
  */
 export function createHandler(deps: HandlerDependencies) {
   const now = deps.now ?? (() => new Date());

@@ -1,5 +1,5 @@
 /**
- * What the management function knows about products, passed to it as JSON in the
+ * Products as the management function reads them, passed to it as JSON in the
  * `GATEHOUSE_CATALOG` environment variable by the registry construct.
  */
 export const CATALOG_ENV = 'GATEHOUSE_CATALOG';

@@ -1,7 +1,7 @@
 import { Subscription } from './model';
 
 /**
- * Item layout of the registry table. One partition key `pk` holds two kinds of item:
+ * Item layout of the registry table. The partition key `pk` separates two kinds of item:
  * `sub#<id>` is a subscription, stored whole as JSON in `doc` with `owner`, `productId` and
  * `state` copied out for the owner index and list filters; `key#<sha256>` points a key hash
  * at its subscription. The subscription item is the source of truth: a key item only counts

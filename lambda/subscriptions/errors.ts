@@ -1,4 +1,4 @@
-/** Why a management request was rejected. `code` is stable; the message never holds a key. */
+/** Reason a management request was rejected. `code` is stable, and the message never contains a key. */
 export class ManagementError extends Error {
   constructor(
     readonly code:

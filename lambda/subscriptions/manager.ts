@@ -223,13 +223,13 @@ export class SubscriptionManager {
     if (limit === undefined) {
       return;
     }
-    const held = (await this.store.listByOwner(request.owner)).filter(
+    const current = (await this.store.listByOwner(request.owner)).filter(
       (item) => item.productId === request.productId && !isFinal(item.state),
     );
-    if (held.length >= limit) {
+    if (current.length >= limit) {
       throw new ManagementError(
         'SUBSCRIPTION_LIMIT_REACHED',
-        `owner ${request.owner} already holds ${held.length} subscriptions to product ${request.productId}, the maximum is ${limit}`,
+        `owner ${request.owner} already has ${current.length} subscriptions to product ${request.productId}, the maximum is ${limit}`,
       );
     }
   }

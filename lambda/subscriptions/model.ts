@@ -19,7 +19,7 @@ export const SUBSCRIPTION_STATES: readonly SubscriptionState[] = [
 ];
 
 /**
- * What a subscription's keys may reach: every API of its product, one API of that product,
+ * Reach of a subscription's keys: every API of its product, one API of that product,
  * or every API of the gateway. The product's usage plan meters the keys in each case.
  */
 export type SubscriptionScope =
@@ -48,7 +48,7 @@ export interface SubscriptionKey {
 
 export interface Subscription {
   readonly id: string;
-  /** Who the subscription belongs to: an account, team or application id. */
+  /** Owner of the subscription: an account, team or application id. */
   readonly owner: string;
   readonly productId: string;
   readonly scope: SubscriptionScope;

@@ -8,7 +8,7 @@ export type KeyValues = Partial<Record<KeySlot, string>>;
 
 export interface Reconciled {
   readonly subscription: Subscription;
-  /** Values created during this call; the caller shows them once and forgets them. */
+  /** Values created during this call, which the caller shows once and does not store. */
   readonly values: KeyValues;
 }
 
@@ -122,8 +122,8 @@ export class ApiKeyReconciler {
       return current;
     }
 
-    // A create whose reply was lost, or a regenerate, left a key under this name; it is
-    // removed, not reused, because its value is not in hand.
+    // A create whose reply was lost, or a regenerate, may have left a key under this name.
+    // It is deleted rather than reused, because its value is not in hand.
     const name = apiKeyName(current.id, slot);
     await this.gateway.deleteKeysNamed(name);
     if (!issued[slot]) {

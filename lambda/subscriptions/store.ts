@@ -79,7 +79,7 @@ export class SubscriptionStore {
   }
 
   /**
-   * Replaces a subscription if nobody wrote it since `previous` was read, and returns the
+   * Replaces a subscription unless another request wrote it after `previous` was read, and returns the
    * stored record with its version increased.
    */
   async replace(

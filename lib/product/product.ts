@@ -33,7 +33,7 @@ export interface TermsOfUse {
   /** Version a subscriber accepts; a new version applies to new subscriptions only. */
   readonly version: string;
   /**
-   * Where the terms are published.
+   * URL of the published terms.
    *
    * @default - no URL; tell subscribers where to read them
    */
@@ -41,7 +41,7 @@ export interface TermsOfUse {
 }
 
 export interface ProductProps {
-  /** Registry that holds the product's subscriptions. */
+  /** Registry that stores the product's subscriptions. */
   readonly registry: SubscriptionRegistry;
   /** APIs the product covers; its usage plan spans their stages. */
   readonly apis: Api[];

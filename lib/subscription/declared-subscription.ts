@@ -8,7 +8,7 @@ import type { IRegistryProduct, SubscriptionRegistry } from './subscription-regi
 
 /** Settings of a subscription declared in code. */
 export interface DeclaredSubscriptionOptions {
-  /** Who holds the subscription, such as a partner application's id. */
+  /** Owner of the subscription, such as a partner application's id. */
   readonly owner: string;
   /** Product whose usage plan meters the keys. */
   readonly product: IRegistryProduct;

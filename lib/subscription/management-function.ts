@@ -55,8 +55,8 @@ export function createManagementFunction(
     environment: props.environment,
     logGroup,
     memorySize: 256,
-    // A lifecycle call makes up to about ten API Gateway calls; a declared subscription also
-    // answers CloudFormation.
+    // A lifecycle request makes up to about ten API Gateway calls, and a declared subscription
+    // also sends its response to CloudFormation.
     timeout: Duration.seconds(60),
     description: 'Gatehouse subscription management: registry first, then API Gateway keys',
   });

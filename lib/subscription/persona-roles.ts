@@ -8,14 +8,14 @@ export interface SubscriptionPersonaRolesProps {
   readonly registry: SubscriptionRegistry;
   /** Products whose usage plans the roles may read, and the administrator may change. */
   readonly products: Product[];
-  /** Who may assume the roles, such as an SSO permission set's principal or an account. */
+  /** Principal that may assume the roles, such as an SSO permission set's principal or an account. */
   readonly assumedBy: iam.IPrincipal;
 }
 
 /**
- * Three IAM roles for the management plane. The reader sees subscriptions and usage
- * plans; the operator also runs the subscription lifecycle but cannot change APIs or
- * products; the administrator may also change the products' usage plans and the REST APIs.
+ * Three IAM roles for the management plane. The reader may read subscriptions and usage
+ * plans. The operator may also run the subscription lifecycle, but not change APIs or
+ * products. The administrator may also change the products' usage plans and the REST APIs.
  */
 export class SubscriptionPersonaRoles extends Construct {
   public readonly reader: iam.Role;

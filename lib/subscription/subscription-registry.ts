@@ -19,7 +19,7 @@ import { SubscriptionKeyOptions, SubscriptionKeyPolicy } from './subscription-ke
 const DEFAULT_LOOKUP_CACHE_TTL = Duration.seconds(30);
 const MAX_LOOKUP_CACHE_TTL = Duration.hours(1);
 
-/** What the registry needs from a product; `Product` implements it. */
+/** Product as the registry reads it; `Product` implements it. */
 export interface IRegistryProduct {
   readonly productId: string;
   readonly apis: readonly Api[];
@@ -46,7 +46,7 @@ export interface SubscriptionRegistryProps {
    */
   readonly expectedSubscriptions?: number;
   /**
-   * What happens to the table when the registry leaves the stack.
+   * Removal policy of the table when the registry leaves the stack.
    *
    * @default RemovalPolicy.RETAIN, so subscriptions survive a mistaken removal
    */
@@ -138,7 +138,7 @@ export class SubscriptionRegistry extends Construct {
 
   /**
    * Declares a subscription in code. Its keys are created at deploy time by the management
-   * function and written to a Secrets Manager secret; the template never holds them.
+   * function and written to a Secrets Manager secret, so the template never contains them.
    */
   public addSubscription(id: string, props: DeclaredSubscriptionOptions): DeclaredSubscription {
     const subscription = new DeclaredSubscription(this, id, { ...props, registry: this });
@@ -158,7 +158,7 @@ export class SubscriptionRegistry extends Construct {
     return this.managementFunction.grantInvoke(grantee);
   }
 
-  /** The products registered so far. */
+  /** Products registered so far. */
   public get productList(): readonly IRegistryProduct[] {
     return this.products;
   }
@@ -206,7 +206,7 @@ export class SubscriptionRegistry extends Construct {
   }
 
   /**
-   * Lets an authorizer function read the table and tells it the table name.
+   * Lets an authorizer function read the table, and sets the table name in its environment.
    * @internal
    */
   public _bindAuthorizer(authorizer: lambda.IFunction): void {

@@ -64,7 +64,7 @@ describe('PublicSaasStack', () => {
     expect(JSON.stringify(invoices.access)).toContain('"values":["billing.read"]');
   });
 
-  test('gives the trial a small daily quota and the paid product a large one', () => {
+  test('trial quota is daily, paid quota monthly', () => {
     const stack = new PublicSaasStack(newApp(), 'PublicSaas');
 
     const plans = Template.fromStack(stack).findResources('AWS::ApiGateway::UsagePlan');

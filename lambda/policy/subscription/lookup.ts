@@ -21,7 +21,7 @@ interface CachedLookup {
 }
 
 /**
- * Finds subscriptions by key hash and keeps each answer, found or not, for a fixed time.
+ * Finds subscriptions by key hash and caches each result, found or not, for a fixed time.
  * That time plus API Gateway's authorizer cache TTL is how long an allow can outlive a
  * suspension.
  */

@@ -42,7 +42,7 @@ function op(
   return { method, path, authorizer: 'uncached', access };
 }
 
-/** The registry's products as the constructs would compile them. */
+/** Builds the config as the constructs would compile it for the fixture's products. */
 function configWith(lookupCacheSeconds: number): AuthorizerConfig {
   const products = Object.fromEntries(
     Object.entries(catalog.products).map(([id, product]) => [id, product.apis]),

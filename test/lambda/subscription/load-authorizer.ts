@@ -9,8 +9,8 @@ const BUNDLE = join(ROOT, 'dist', 'bundles', 'authorizer', 'index.js');
 /**
  * Loads a cold instance of the bundled authorizer, like `loadAuthorizer()` from
  * test/support, but from a directory inside `node_modules/.cache`. The bundle leaves
- * `@aws-sdk/*` external because the Lambda runtime provides it; from there, the repository's
- * own copy plays that part, which a directory under the system temp folder cannot reach.
+ * `@aws-sdk/*` external because the Lambda runtime provides it. From that directory the
+ * repository's own SDK is found, which a directory under the system temp folder cannot reach.
  */
 export function loadAuthorizerWithSdk(config: AuthorizerConfig): LoadedAuthorizer {
   if (!existsSync(BUNDLE)) {

@@ -137,7 +137,7 @@ describe('SubscriptionManager create', () => {
     await expectManagementError(
       creating,
       'SUBSCRIPTION_LIMIT_REACHED',
-      /already holds 2 subscriptions to product trial, the maximum is 2/,
+      /already has 2 subscriptions to product trial, the maximum is 2/,
     );
   });
 
