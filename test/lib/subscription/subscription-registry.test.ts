@@ -265,7 +265,10 @@ describe('SubscriptionRegistry declared subscriptions', () => {
     const product = addProduct(fixture, 'Paid', { approvalRequired: true });
     fixture.registry.addSubscription('Partner', { owner: 'partner-app', product, approve: true });
 
-    const resource = onlyResource(Template.fromStack(fixture.stack), 'Custom::GatehouseSubscription');
+    const resource = onlyResource(
+      Template.fromStack(fixture.stack),
+      'Custom::GatehouseSubscription',
+    );
 
     expect(resource.Approve).toBe('true');
   });
