@@ -59,15 +59,20 @@ function collect(
   normalize: (name: string) => string,
 ): Map<string, string[]> {
   const values = new Map<string, string[]>();
-  const entries: [string, string[]][] = multi
-    ? Object.entries(multi).map(([name, list]) => [name, list ?? []])
-    : Object.entries(single ?? {}).map(([name, value]) => [
-        name,
-        value === undefined ? [] : [value],
-      ]);
-  for (const [name, list] of entries) {
+  const add = (name: string, list: string[]) => {
     const key = normalize(name);
-    values.set(key, [...(values.get(key) ?? []), ...list]);
+    const earlier = values.get(key);
+    values.set(key, earlier === undefined ? list : earlier.concat(list));
+  };
+  if (multi) {
+    for (const name of Object.keys(multi)) {
+      add(name, multi[name]?.slice() ?? []);
+    }
+  } else if (single) {
+    for (const name of Object.keys(single)) {
+      const value = single[name];
+      add(name, value === undefined ? [] : [value]);
+    }
   }
   return values;
 }

@@ -68,12 +68,13 @@ export async function decide(config: AuthorizerConfig, request: AuthRequest): Pr
       : deny(failure, api, operation);
   }
 
-  const siblings = api.operations.filter(
-    (other) => other !== operation && other.authorizer === operation.authorizer,
-  );
-  const results = await Promise.all(
-    siblings.map((other) => evaluate(other.access, context).catch(() => undefined)),
-  );
+  const siblings = siblingsOf(api, operation);
+  const results =
+    siblings.length === 0
+      ? []
+      : await Promise.all(
+          siblings.map((other) => evaluate(other.access, context).catch(() => undefined)),
+        );
   const allowedOperations = [
     operation,
     ...siblings.filter((_, index) => results[index] !== undefined),
@@ -94,8 +95,23 @@ export async function decide(config: AuthorizerConfig, request: AuthRequest): Pr
     allowedOperations,
     deniedOperations,
     resources,
-    grant: mergeGrants([grant, ...passedGrants]),
+    grant: passedGrants.length === 0 ? grant : mergeGrants([grant, ...passedGrants]),
   };
+}
+
+/** Sibling operations by operation, computed once per loaded config. */
+const siblingCache = new WeakMap<OperationConfig, readonly OperationConfig[]>();
+
+/** Returns the other operations of `api` that share `operation`'s authorizer. */
+function siblingsOf(api: ApiConfig, operation: OperationConfig): readonly OperationConfig[] {
+  let siblings = siblingCache.get(operation);
+  if (siblings === undefined) {
+    siblings = api.operations.filter(
+      (other) => other !== operation && other.authorizer === operation.authorizer,
+    );
+    siblingCache.set(operation, siblings);
+  }
+  return siblings;
 }
 
 /** Finds the operation for a method and resource path, preferring an exact method to `ANY`. */
@@ -139,9 +155,7 @@ async function denyKeepingSiblings(
   operation: OperationConfig,
   context: EvaluationContext,
 ): Promise<Decision> {
-  const siblings = api.operations.filter(
-    (other) => other !== operation && other.authorizer === operation.authorizer,
-  );
+  const siblings = siblingsOf(api, operation);
   const results = await Promise.all(
     siblings.map((other) => evaluate(other.access, context).catch(() => undefined)),
   );

@@ -72,10 +72,18 @@ export function stageArn(methodArn: string): string {
   return methodArn.slice(0, stageEnd);
 }
 
+/** Patterns by operation, computed once per loaded config. */
+const patterns = new WeakMap<OperationConfig, string>();
+
 /** Returns `{METHOD}{path}` with `*` for `ANY` and for each path parameter. */
 export function operationPattern(operation: OperationConfig): string {
-  const method = operation.method === 'ANY' ? '*' : operation.method;
-  return method + operation.path.replace(/\{[^}]*\}/g, '*');
+  let pattern = patterns.get(operation);
+  if (pattern === undefined) {
+    const method = operation.method === 'ANY' ? '*' : operation.method;
+    pattern = method + operation.path.replace(/\{[^}]*\}/g, '*');
+    patterns.set(operation, pattern);
+  }
+  return pattern;
 }
 
 /**
