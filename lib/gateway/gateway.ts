@@ -243,7 +243,12 @@ export class Gateway extends Construct {
 
     const configHash = createHash('sha256').update(JSON.stringify(compiled.config)).digest('hex');
     for (const api of this.apis) {
-      api.restApi.latestDeployment?.addToLogicalId({ gatehouseConfig: configHash });
+      // A stage serves its authorizers as of its last deployment, so their settings count too.
+      const authorizers = [...api.authorizerGroups.values()].map((authorizer) => ({
+        identitySource: authorizer.identitySource,
+        ttlSeconds: authorizer.authorizerResultTtlInSeconds,
+      }));
+      api.restApi.latestDeployment?.addToLogicalId({ gatehouseConfig: configHash, authorizers });
     }
     for (const api of apisWithAuthorizers) {
       this.authorizer.addPermission(`Invoke-${api.node.id}`, {
