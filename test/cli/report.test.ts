@@ -102,7 +102,7 @@ describe('gatehouse report', () => {
     expect(JSON.parse(stdout).changes[0]).toMatchObject({
       direction: 'wider',
       operation: 'GET /orders',
-      what: 'operation made anonymous',
+      summary: 'operation made anonymous',
     });
   });
 

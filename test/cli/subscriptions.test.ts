@@ -11,6 +11,7 @@ import { ApiKeyGateway } from '../../lambda/subscriptions/api-gateway';
 import { SubscriptionManager } from '../../lambda/subscriptions/manager';
 import { SubscriptionStore } from '../../lambda/subscriptions/store';
 import { catalog } from '../lambda/subscriptions/catalog-fixture';
+import { apiGatewayServer } from '../lambda/subscriptions/api-gateway-server';
 import { FakeApiGateway } from '../lambda/subscriptions/fake-api-gateway';
 import { RegistryServer, startRegistryServer } from '../lambda/subscriptions/registry-server';
 
@@ -164,6 +165,58 @@ describe('gatehouse subscriptions against a local registry', () => {
 
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^gatehouse subscriptions: /);
+  });
+});
+
+describe('gatehouse subscriptions with an API Gateway endpoint', () => {
+  let server: Server;
+  let apiGateway: FakeApiGateway;
+  let endpoint: string;
+
+  beforeAll(async () => {
+    apiGateway = new FakeApiGateway();
+    server = apiGatewayServer(apiGateway);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  function withApiGateway(...args: string[]): string[] {
+    return [
+      ...args,
+      '--table',
+      registry.tableName,
+      '--endpoint',
+      registry.endpoint,
+      '--catalog',
+      catalogFile,
+      '--api-gateway-endpoint',
+      endpoint,
+    ];
+  }
+
+  test('creates and suspends API keys in step with the registry', async () => {
+    const created = await json(withApiGateway('create', '--owner', 'eta', '--product', 'trial'));
+
+    const suspended = await json(
+      withApiGateway('suspend', '--subscription', created.subscription.id),
+    );
+
+    expect(suspended.subscription.inSync).toBe(true);
+    expect(apiGateway.keysWithValue(created.keys.primary)[0].enabled).toBe(false);
+  });
+
+  test('resync creates the API keys a skipped step left out', async () => {
+    const created = await json(local('create', '--owner', 'theta', '--product', 'trial'));
+
+    const resynced = await json(
+      withApiGateway('resync', '--subscription', created.subscription.id),
+    );
+
+    expect(resynced.subscription.inSync).toBe(true);
+    expect(apiGateway.keysWithValue(resynced.keys.primary)).toHaveLength(1);
+    expect(apiGateway.keysWithValue(created.keys.primary)).toHaveLength(0);
   });
 });
 

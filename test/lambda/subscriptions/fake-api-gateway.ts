@@ -16,12 +16,19 @@ export class FakeApiGateway implements ApiGatewaySender {
   readonly keys = new Map<string, FakeApiKey>();
   readonly planKeys = new Map<string, Set<string>>();
   readonly calls: string[] = [];
-  private readonly failures: { command: string; afterSuccess: boolean }[] = [];
+  private readonly failures: { command: string; afterSuccess: boolean; errorName: string }[] = [];
   private nextId = 1;
 
-  /** Makes the next call of `command` fail; with `afterSuccess`, it fails after taking effect. */
-  failOn(command: string, options: { afterSuccess?: boolean } = {}): void {
-    this.failures.push({ command, afterSuccess: options.afterSuccess ?? false });
+  /**
+   * Makes the next call of `command` fail; with `afterSuccess`, it fails after taking effect.
+   * The error is `TooManyRequestsException` unless `errorName` names another.
+   */
+  failOn(command: string, options: { afterSuccess?: boolean; errorName?: string } = {}): void {
+    this.failures.push({
+      command,
+      afterSuccess: options.afterSuccess ?? false,
+      errorName: options.errorName ?? 'TooManyRequestsException',
+    });
   }
 
   /** Returns the API keys whose value is `value`. */
@@ -35,11 +42,11 @@ export class FakeApiGateway implements ApiGatewaySender {
     this.calls.push(name);
     const failure = this.takeFailure(name);
     if (failure && !failure.afterSuccess) {
-      throw serviceError('TooManyRequestsException', `${name} failed on request`);
+      throw serviceError(failure.errorName, `${name} failed on request`);
     }
     const output = this.apply(name, input);
     if (failure) {
-      throw serviceError('TooManyRequestsException', `${name} took effect, but its reply was lost`);
+      throw serviceError(failure.errorName, `${name} took effect, but its reply was lost`);
     }
     return output;
   }
