@@ -19,7 +19,7 @@ Options:
   --fail-on-wider  with --diff, exit with status 1 when any access got wider
 `;
 
-/** Where the command writes; the CLI passes the process streams, tests pass buffers. */
+/** Output streams of the command; the CLI passes the process streams, and tests pass buffers. */
 export interface CommandOutput {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
@@ -82,8 +82,8 @@ function parseReportArgs(args: string[]) {
   });
   const expected = values.diff ? 2 : 1;
   if (!values.help && positionals.length !== expected) {
-    const what = values.diff ? 'two paths (old and new)' : 'one cloud assembly directory';
-    throw new Error(`expected ${what}, got ${positionals.length} argument(s)`);
+    const wanted = values.diff ? 'two paths (old and new)' : 'one cloud assembly directory';
+    throw new Error(`expected ${wanted}, got ${positionals.length} argument(s)`);
   }
   if (values['fail-on-wider'] && !values.diff) {
     throw new Error('--fail-on-wider is only allowed with --diff');

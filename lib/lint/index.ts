@@ -1,3 +1,3 @@
-export * from './checks';
-export * from './issuer-claims';
-export * from './rule';
+export { GATEHOUSE_RULES, GatehouseChecks, lintReport } from './checks';
+export { declareIssuerClaims } from './issuer-claims';
+export type { LintContext, LintFinding, LintRule, LintSeverity, LintTarget } from './rule';

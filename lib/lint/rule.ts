@@ -9,7 +9,7 @@ import {
 /** Whether a finding fails the synth (`error`) or is only printed (`warning`). */
 export type LintSeverity = 'error' | 'warning';
 
-/** Where a finding points, so CDK can name the construct and apply acknowledgements. */
+/** Target of a finding, so CDK can name the construct and apply acknowledgements. */
 export type LintTarget =
   /** A construct by path, such as a JWT validator. */
   | {
@@ -23,14 +23,14 @@ export type LintTarget =
 export interface LintFinding {
   readonly rule: string;
   readonly severity: LintSeverity;
-  /** What is wrong, naming the values involved. */
+  /** Description of the problem, naming the values involved. */
   readonly message: string;
   /** How to fix it. */
   readonly fix: string;
   readonly target: LintTarget;
 }
 
-/** What a rule may read: the effective-policy report and what code declared about issuers. */
+/** Input of a rule: the effective-policy report and the claims code declared for issuers. */
 export interface LintContext {
   readonly report: EffectivePolicyReport;
   /**

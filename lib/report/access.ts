@@ -38,7 +38,7 @@ export function describeAccess(
     describeAccess(member, config, problems, environment);
   switch (requirement.kind) {
     case 'anonymous':
-    // A backend credential asks nothing of the caller; the backend section lists it.
+    // A backend credential needs nothing from the caller, and the backend section lists it.
     case 'backendCredential':
       return { kind: 'anonymous' };
     case 'jwt':

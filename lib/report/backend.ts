@@ -2,7 +2,7 @@ import type { BackendCredentialConfig } from '../../lambda/policy/config';
 import { AssemblyStack } from './assembly';
 import { BackendAuthenticationReport, BackendReport } from './model';
 import { MethodView, StageView } from './rest-api';
-import { describeValue, getAttTargets, isObject } from './template';
+import { compareText, describeValue, getAttTargets, isObject } from './template';
 
 const HEADER_PARAMETER = 'integration.request.header.';
 const CONTEXT_VALUE = 'context.authorizer.';
@@ -99,7 +99,7 @@ function authorizerHeaders(parameters: unknown): BackendReport['headersFromAutho
       header: name.slice(HEADER_PARAMETER.length),
       contextKey: String(value).slice(CONTEXT_VALUE.length),
     }))
-    .sort((a, b) => (a.header < b.header ? -1 : a.header > b.header ? 1 : 0));
+    .sort((a, b) => compareText(a.header, b.header));
 }
 
 function isContextValue(value: unknown): boolean {

@@ -7,7 +7,7 @@ import { describeBackend, integrationKindOf } from './backend';
 import { ApiReport, EffectivePolicyReport, GatewayReport, REPORT_FORMAT_VERSION } from './model';
 import { RestApiView, findRestApis } from './rest-api';
 import { describeApisWithoutAuthorizer } from './without-authorizer';
-import { describeValue, getAttTargets, isObject, referencedId } from './template';
+import { compareText, describeValue, getAttTargets, isObject, referencedId } from './template';
 
 /** Name of the compiled policy file inside the authorizer asset. */
 const CONFIG_FILE = 'config.json';
@@ -41,7 +41,7 @@ interface FoundAuthorizer {
   readonly config: AuthorizerConfig;
 }
 
-/** Finds every Lambda function in the stack whose asset holds a compiled authorizer config. */
+/** Finds every Lambda function in the stack whose asset contains a compiled authorizer config. */
 function findAuthorizers(stack: AssemblyStack): FoundAuthorizer[] {
   const found: FoundAuthorizer[] = [];
   for (const [functionId, resource] of stack.template.ofType('AWS::Lambda::Function')) {
@@ -186,7 +186,7 @@ function describeApi(
   };
 }
 
-/** Returns what an environment variable of the authorizer function holds or refers to. */
+/** Returns the value of an authorizer environment variable, or the resource it refers to. */
 function environmentValue(found: FoundAuthorizer, name: string): string | null {
   const properties = found.stack.template.get(found.functionId)?.Properties;
   const environment = isObject(properties?.Environment) ? properties.Environment : {};
@@ -200,8 +200,4 @@ function environmentValue(found: FoundAuthorizer, name: string): string | null {
     return found.stack.template.constructPath(target) ?? target;
   }
   return describeValue(value);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

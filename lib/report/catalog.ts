@@ -10,7 +10,7 @@ const CATALOG_VARIABLE = 'GATEHOUSE_CATALOG';
 /** Prefix that stands for an unresolved reference inside the decoded catalog JSON. */
 const REFERENCE = '@ref:';
 
-/** What the report shows of a product beyond its usage plan. */
+/** Product settings the report shows beyond the usage plan. */
 export interface CatalogEntry {
   readonly productId: string;
   readonly subscriptionRequired: boolean;

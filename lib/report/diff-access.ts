@@ -9,9 +9,9 @@ import {
 } from './model';
 
 /**
- * Compares who may call an operation before and after. Changes the comparer can rank
- * (an audience added, a required claim removed, an alternative added to `anyOf`) are
- * reported as wider or narrower; any other difference is reported as changed.
+ * Compares who may call an operation before and after. A change the comparer can rank,
+ * such as an added audience or a removed required claim, is reported as wider or narrower.
+ * Any other difference is reported as changed.
  */
 export function compareAccess(before: AccessReport, after: AccessReport, sink: ChangeSink): void {
   if (same(before, after)) {
@@ -343,7 +343,7 @@ function issuerNames(issuer: IssuerReport): string[] {
   return issuer.tenants.map((tenant) => issuer.pattern.replace('{tenant}', tenant));
 }
 
-/** The part of a claim check that decides access; where it was declared does not matter. */
+/** Returns the part of a claim check that decides access, leaving out where it was declared. */
 function effect(check: ClaimCheckReport): string {
   return JSON.stringify([check.match, [...check.values].sort()]);
 }

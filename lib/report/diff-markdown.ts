@@ -30,7 +30,7 @@ export function renderDiffMarkdown(diff: ReportDiff): string {
 
 function renderRow(change: AccessChange): string {
   const api = `${change.gateway} \`${change.api}\``;
-  return `| ${cell(api)} | ${cell(change.operation)} | ${cell(change.what)} | ${cell(change.detail)} |`;
+  return `| ${cell(api)} | ${cell(change.operation)} | ${cell(change.summary)} | ${cell(change.detail)} |`;
 }
 
 function cell(text: string): string {

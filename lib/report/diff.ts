@@ -1,6 +1,7 @@
 import { compareAccess } from './diff-access';
 import { compareLimits } from './diff-limits';
 import { ApiReport, EffectivePolicyReport, OperationReport, UndeclaredMethodReport } from './model';
+import { compareText } from './template';
 
 /** Whether a change lets more callers in, fewer, or neither in a way the diff can rank. */
 export type ChangeDirection = 'wider' | 'narrower' | 'changed';
@@ -16,8 +17,8 @@ export interface AccessChange {
   readonly api: string;
   /** Method and path, such as `GET /orders/{id}`. */
   readonly operation: string;
-  /** What changed, in a few words, such as `audience added`. */
-  readonly what: string;
+  /** Short description of the change, such as `audience added`. */
+  readonly summary: string;
   /** The values involved. */
   readonly detail: string;
 }
@@ -35,7 +36,7 @@ export interface ChangeSite {
 }
 
 /** Collects the changes found for one site. */
-export type ChangeSink = (direction: ChangeDirection, what: string, detail: string) => void;
+export type ChangeSink = (direction: ChangeDirection, summary: string, detail: string) => void;
 
 /**
  * Compares two effective-policy reports and lists what access got wider, narrower or
@@ -81,16 +82,16 @@ function compareApi(
   const afterOperations = indexBy(after?.operations ?? [], operationName);
   for (const name of union(beforeOperations.keys(), afterOperations.keys())) {
     const site = { gateway, api, operation: name };
-    const sink: ChangeSink = (direction, what, detail) =>
-      changes.push({ direction, ...site, what, detail });
+    const sink: ChangeSink = (direction, summary, detail) =>
+      changes.push({ direction, ...site, summary, detail });
     compareOperation(beforeOperations.get(name), afterOperations.get(name), sink);
   }
 
   const beforeMethods = indexBy(before?.undeclaredMethods ?? [], operationName);
   const afterMethods = indexBy(after?.undeclaredMethods ?? [], operationName);
   for (const name of union(beforeMethods.keys(), afterMethods.keys())) {
-    const sink: ChangeSink = (direction, what, detail) =>
-      changes.push({ direction, gateway, api, operation: name, what, detail });
+    const sink: ChangeSink = (direction, summary, detail) =>
+      changes.push({ direction, gateway, api, operation: name, summary, detail });
     compareUndeclared(beforeMethods.get(name), afterMethods.get(name), sink);
   }
 }
@@ -220,8 +221,4 @@ function indexBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 
 function union(a: Iterable<string>, b: Iterable<string>): string[] {
   return [...new Set([...a, ...b])].sort(compareText);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

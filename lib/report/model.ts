@@ -14,7 +14,7 @@ export interface EffectivePolicyReport {
 }
 
 export interface GatewayReport {
-  /** Artifact id of the stack that holds the gateway's authorizer function. */
+  /** Artifact id of the stack that contains the gateway's authorizer function. */
   readonly stack: string;
   /** Construct path of the gateway; `(no authorizer)` when the gateway has no authorizer. */
   readonly gateway: string;
@@ -53,7 +53,7 @@ export interface OperationReport {
   readonly path: string;
   /** Logical id of the `AWS::ApiGateway::Method`; null when the template has none. */
   readonly methodLogicalId: string | null;
-  /** Who may call, as the authorizer enforces it. */
+  /** Requirements a caller must meet, as the authorizer enforces them. */
   readonly access: AccessReport;
   /**
    * False when the config requires credentials but the template's method does not call the
@@ -95,7 +95,7 @@ export interface JwtAccessReport {
   readonly audiences: string[] | null;
   readonly algorithms: string[];
   readonly keys: KeySourceReport;
-  /** Where the token is read from, in the order the authorizer tries them. */
+  /** Token locations, in the order the authorizer tries them. */
   readonly tokenSources: TokenSourceReport[];
   /** Claim checks of the validator and of the policy scope; every one must pass. */
   readonly requiredClaims: ClaimCheckReport[];
@@ -136,8 +136,8 @@ export interface BasicAccessReport {
   readonly userStore: string;
   readonly realm: string | null;
   /**
-   * The secret with the salted hashes: the construct path or logical id of the secret that
-   * the authorizer's environment names; null when the template does not say.
+   * Construct path or logical id of the secret with the salted hashes, as the authorizer's
+   * environment refers to it; null when the environment has no such variable.
    */
   readonly secret: string | null;
 }
@@ -214,7 +214,7 @@ export interface BackendReport {
   readonly integration: string;
   /** URL, function logical id or service URI; null for mock integrations. */
   readonly target: string | null;
-  /** How the gateway proves itself to the backend; empty when it does not. */
+  /** Credentials the gateway presents to the backend; empty when it presents none. */
   readonly authentication: BackendAuthenticationReport[];
   /** Request headers the integration fills from the authorizer context. */
   readonly headersFromAuthorizer: { readonly header: string; readonly contextKey: string }[];

@@ -3,6 +3,7 @@ import { CatalogEntry, readCatalog } from './catalog';
 import { ProductReport } from './model';
 import {
   CfnResource,
+  compareText,
   describeValue,
   isObject,
   numberProperty,
@@ -97,7 +98,7 @@ export class RestApiView {
         });
       }
     }
-    return products.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return products.sort((a, b) => compareText(a.name, b.name));
   }
 
   private isStage(apiStage: Record<string, unknown>, stage: StageView): boolean {

@@ -101,3 +101,11 @@ export function numberProperty(value: unknown): number | undefined {
   }
   return undefined;
 }
+
+/** Orders strings by UTF-16 code units, the same on every machine, unlike `localeCompare`. */
+export function compareText(a: string, b: string): number {
+  if (a < b) {
+    return -1;
+  }
+  return a > b ? 1 : 0;
+}

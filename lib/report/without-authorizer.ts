@@ -10,7 +10,7 @@ export const NO_AUTHORIZER = '(no authorizer)';
 
 /**
  * Describes Gatehouse APIs that no authorizer config claims. A gateway creates no
- * authorizer function when every operation is anonymous, so the template alone tells who
+ * authorizer function when every operation is anonymous, so the template alone shows who
  * may call: each method without authorization is an anonymous operation, and any other
  * method is listed as undeclared.
  */

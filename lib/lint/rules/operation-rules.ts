@@ -32,7 +32,7 @@ export const openUndeclaredMethod: LintRule = {
     context.report.gateways.flatMap((gateway) =>
       gateway.apis.flatMap((api) =>
         api.undeclaredMethods
-          // A mock answers in API Gateway itself, as CORS preflight methods do.
+          // A mock integration responds from API Gateway itself, as CORS preflight methods do.
           .filter((method) => method.authorizationType === 'NONE' && method.integration !== 'mock')
           .map((method) => ({
             rule: 'OpenUndeclaredMethod',

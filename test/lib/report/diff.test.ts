@@ -40,7 +40,7 @@ function shop(options: ShopOptions = {}) {
 }
 
 function summary(changes: AccessChange[]): string[] {
-  return changes.map((change) => `${change.direction}: ${change.operation}: ${change.what}`);
+  return changes.map((change) => `${change.direction}: ${change.operation}: ${change.summary}`);
 }
 
 describe('diffReports', () => {
@@ -133,7 +133,7 @@ describe('diffReports on required claims', () => {
 
     const changes = diffReports(beforeReport, afterReport).changes;
 
-    expect(changes.map((change) => `${change.direction}: ${change.what}`)).toEqual([expected]);
+    expect(changes.map((change) => `${change.direction}: ${change.summary}`)).toEqual([expected]);
   });
 
   test('ranks a switch from all to any as wider', () => {
