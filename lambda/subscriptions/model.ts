@@ -100,6 +100,8 @@ export function scopeCovers(
   productApis: readonly string[] | undefined,
 ): boolean {
   switch (scope.kind) {
+    // NOTE: an API added after the subscription was created is covered here, but API Gateway
+    // refuses the key there until the product's usage plan also spans that API's stage.
     case 'all':
       return true;
     case 'api':
