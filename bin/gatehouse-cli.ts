@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CommandOutput, runReportCommand } from '../cli/report';
 import { runSubscriptionsCommand } from '../cli/subscriptions';
+import { runBasicAuthCommand } from '../cli/basic-auth';
 
 type Command = (args: string[], output: CommandOutput) => number | Promise<number>;
 
@@ -8,6 +9,7 @@ type Command = (args: string[], output: CommandOutput) => number | Promise<numbe
 const COMMANDS: Record<string, Command> = {
   report: runReportCommand,
   subscriptions: runSubscriptionsCommand,
+  'basic-auth': (args, output) => runBasicAuthCommand(args, output),
 };
 
 const output: CommandOutput = {

@@ -90,16 +90,21 @@ export async function readBody(request: IncomingMessage): Promise<string> {
 }
 
 /**
- * Serves the Secrets Manager `GetSecretValue` JSON protocol from memory, so the real SDK call
- * runs. `reads` counts requests per secret id.
+ * Serves the Secrets Manager `GetSecretValue` and `PutSecretValue` JSON protocol from the
+ * given map, which it updates, so the real SDK calls run. `reads` counts reads per secret id.
  */
 export async function startSecretsManager(secrets: Map<string, string>) {
   const reads = new Map<string, number>();
   const server = await listen(async (request, response) => {
     const target = request.headers['x-amz-target'];
-    const body = JSON.parse(await readBody(request)) as { SecretId: string };
-    reads.set(body.SecretId, (reads.get(body.SecretId) ?? 0) + 1);
+    const body = JSON.parse(await readBody(request)) as { SecretId: string; SecretString?: string };
     response.setHeader('content-type', 'application/x-amz-json-1.1');
+    if (target === 'secretsmanager.PutSecretValue' && secrets.has(body.SecretId)) {
+      secrets.set(body.SecretId, body.SecretString ?? '');
+      response.end(JSON.stringify({ ARN: body.SecretId, Name: body.SecretId, VersionId: 'v2' }));
+      return;
+    }
+    reads.set(body.SecretId, (reads.get(body.SecretId) ?? 0) + 1);
     const value = secrets.get(body.SecretId);
     if (target !== 'secretsmanager.GetSecretValue' || value === undefined) {
       response.statusCode = 400;
