@@ -35,3 +35,7 @@ for (const [name, artifact] of stacks) {
     }
   }
 }
+const report = join(outdir, 'gatehouse-report.md');
+if (existsSync(report)) {
+  console.log(`effective-policy report: ${relative(process.cwd(), report)}`);
+}
