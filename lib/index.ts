@@ -11,4 +11,6 @@ export * from './trust-store';
 export * from './client-certificate';
 export * from './product/product';
 export * from './subscription';
+export * from './report';
+export * from './lint';
 export type { HttpMethod, JwsAlgorithm, AuthorizerConfig } from '../lambda/policy/config';
