@@ -2,7 +2,6 @@ import { ApiConfig, AuthorizerConfig, OperationConfig } from './config';
 import { EvaluationContext, Grant } from './evaluator';
 import { evaluate, mergeGrants } from './evaluators';
 import { AccessDenied } from './failure';
-import { addBackendCredential } from './backend/backend-credential';
 import { allowedResourceArns, siblingResourceArns } from './method-arn';
 import { AuthRequest } from './request';
 
@@ -60,7 +59,9 @@ export async function decide(config: AuthorizerConfig, request: AuthRequest): Pr
   let grant: Grant;
   try {
     grant = await evaluate(operation.access, context);
-    grant = await addBackendCredential(operation, context, grant);
+    if (operation.backendCredential !== undefined) {
+      grant = await loadBackendCredential().addBackendCredential(operation, context, grant);
+    }
   } catch (error) {
     const failure = asAccessDenied(error);
     return failure.status === 403
@@ -97,6 +98,12 @@ export async function decide(config: AuthorizerConfig, request: AuthRequest): Pr
     resources,
     grant: passedGrants.length === 0 ? grant : mergeGrants([grant, ...passedGrants]),
   };
+}
+
+/** Loads the backend credential module on first use, so other configs skip the broker client. */
+function loadBackendCredential(): typeof import('./backend/backend-credential') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./backend/backend-credential');
 }
 
 /** Sibling operations by operation, computed once per loaded config. */

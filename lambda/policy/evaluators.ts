@@ -2,12 +2,43 @@ import { AccessRequirement } from './config';
 import { EvaluationContext, Grant, RequirementEvaluator } from './evaluator';
 import { AccessDenied } from './failure';
 import { evaluateJwt } from './jwt/evaluate-jwt';
-import { evaluateBasic } from './basic';
-import { evaluateBackendCredential } from './backend/backend-credential';
-import { evaluateSubscriptionKey } from './subscription';
-import { evaluateClientCertificate } from './certificate/evaluate-certificate';
 
 type EvaluatorRegistry = { [K in AccessRequirement['kind']]?: RequirementEvaluator<K> };
+
+/**
+ * Returns an evaluator that loads its module on first use. The bundler keeps such a module
+ * in the one bundle file but runs its top-level code only then, so a config that never uses
+ * the kind never loads what it imports (the AWS SDK's DynamoDB client, for example).
+ */
+function loadOnUse<K extends AccessRequirement['kind']>(
+  load: () => RequirementEvaluator<K>,
+): RequirementEvaluator<K> {
+  let loaded: RequirementEvaluator<K> | undefined;
+  return (requirement, context) => {
+    loaded ??= load();
+    return loaded(requirement, context);
+  };
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const evaluateBasic = loadOnUse<'basic'>(
+  () => (require('./basic') as typeof import('./basic')).evaluateBasic,
+);
+const evaluateBackendCredential = loadOnUse<'backendCredential'>(
+  () =>
+    (require('./backend/backend-credential') as typeof import('./backend/backend-credential'))
+      .evaluateBackendCredential,
+);
+const evaluateSubscriptionKey = loadOnUse<'subscriptionKey'>(
+  () => (require('./subscription') as typeof import('./subscription')).evaluateSubscriptionKey,
+);
+const evaluateClientCertificate = loadOnUse<'clientCertificate'>(
+  () =>
+    (
+      require('./certificate/evaluate-certificate') as typeof import('./certificate/evaluate-certificate')
+    ).evaluateClientCertificate,
+);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * The evaluator of each requirement kind. A new kind adds its type to `AccessRequirement`

@@ -1,5 +1,4 @@
-import { IncomingMessage, get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 
 /** Maximum size of a JWKS or discovery document read, in bytes; real ones are a few KB. */
 export const MAX_DOCUMENT_BYTES = 256 * 1024;
@@ -39,7 +38,13 @@ function fetchText(url: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const fail = (message: string, cause?: unknown) =>
       reject(new KeySourceError(`request to ${url} ${message}`, { cause }));
-    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    // Required here rather than imported, because loading node:http and node:https takes
+    // milliseconds of every cold start, and a config with inline keys never fetches.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const get = url.startsWith('https:')
+      ? (require('node:https') as typeof import('node:https')).get
+      : (require('node:http') as typeof import('node:http')).get;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const signal = AbortSignal.timeout(timeoutMs);
     const options = { signal, headers: { accept: 'application/json' } };
     const failed = (error: unknown) =>
