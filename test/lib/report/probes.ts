@@ -44,15 +44,16 @@ export function trustTestKey(config: AuthorizerConfig, key: SigningKey): Authori
 }
 
 /**
- * Derives the probes for every operation in the report. Kinds a probe cannot satisfy
- * with a signed token alone are returned in `unsupported`, so a test can fail on them.
+ * Derives the probes for every operation in the report. An operation whose requirement a
+ * signed token alone cannot meet (a subscription key in the registry, a client
+ * certificate) gets only the probe without credentials, and is returned in `denyOnly`.
  */
 export function probesFor(
   report: EffectivePolicyReport,
   key: SigningKey,
-): { probes: Probe[]; unsupported: string[] } {
+): { probes: Probe[]; denyOnly: string[] } {
   const probes: Probe[] = [];
-  const unsupported: string[] = [];
+  const denyOnly: string[] = [];
   for (const api of report.gateways.flatMap((gateway) => gateway.apis)) {
     for (const operation of api.operations) {
       const name = `${api.key} ${operation.method} ${operation.path}`;
@@ -65,11 +66,12 @@ export function probesFor(
           credentials,
         });
       if (!addProbes(operation.access, key, add)) {
-        unsupported.push(`${name} (${operation.access.kind})`);
+        add('a request with no credentials', 'deny', {});
+        denyOnly.push(name);
       }
     }
   }
-  return { probes, unsupported };
+  return { probes, denyOnly };
 }
 
 type AddProbe = (
