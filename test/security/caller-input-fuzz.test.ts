@@ -279,6 +279,8 @@ describe('Basic credentials parser', () => {
     }
     const colon = text.indexOf(':');
     const [username, password] = [text.slice(0, colon), text.slice(colon + 1)];
+    // RFC 7617 forbids control characters in the user id and the password.
+    // eslint-disable-next-line no-control-regex
     const control = /[\u0000-\u001f\u007f]/;
     if (colon <= 0 || control.test(username) || control.test(password)) {
       return undefined;

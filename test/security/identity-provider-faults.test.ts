@@ -19,25 +19,28 @@ const AUDIENCE = 'api://orders';
 
 /** A loopback server whose behaviour each test sets; it counts the requests it gets. */
 class ScriptedServer {
-  requests = 0;
-
   private constructor(
     private readonly server: Server,
     readonly baseUrl: string,
+    private readonly counter: { requests: number },
   ) {}
 
   static async start(
     respond: (request: IncomingMessage, response: ServerResponse) => void,
   ): Promise<ScriptedServer> {
-    let instance: ScriptedServer | undefined;
+    const counter = { requests: 0 };
     const server = createServer((request, response) => {
-      instance!.requests += 1;
+      counter.requests += 1;
       respond(request, response);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    instance = new ScriptedServer(server, `http://127.0.0.1:${port}`);
-    return instance;
+    return new ScriptedServer(server, `http://127.0.0.1:${port}`, counter);
+  }
+
+  /** Requests received so far. */
+  get requests(): number {
+    return this.counter.requests;
   }
 
   async close(): Promise<void> {
