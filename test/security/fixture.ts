@@ -24,7 +24,7 @@ export const REQUIRED_SCOPE = 'orders.read';
 
 /**
  * Keys, servers and token builders shared by the security suites. The JWKS served to the
- * authorizer holds the four signing keys plus keys that must never verify a token: one for
+ * authorizer contains the four signing keys plus keys that must never verify a token: one for
  * encryption, one limited to `encrypt`, one whose `alg` is PS256, a 1024-bit RSA key, a
  * P-384 key, two RSA keys sharing the kid `dup`, and a symmetric key.
  */

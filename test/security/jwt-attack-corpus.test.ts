@@ -27,7 +27,7 @@ interface AttackCase {
   readonly validator?: Partial<JwtValidatorConfig>;
 }
 
-/** Codes of a caller who is known but lacks a claim: API Gateway answers 403, not 401. */
+/** Codes of a caller who is known but lacks a claim: API Gateway returns 403, not 401. */
 const FORBIDDEN_CODES = new Set(['CLAIM_MISSING', 'CLAIM_NOT_SATISFIED']);
 
 /** Order of the P-256 curve, for ECDSA signatures with r = s = n. */

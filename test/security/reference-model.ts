@@ -73,7 +73,7 @@ export function referenceDecision(
       if (outcomes.includes('allow')) {
         return 'allow';
       }
-      // A known caller who lacks a claim in any branch gets 403, since that is the more useful answer.
+      // A known caller who lacks a claim in any branch gets 403, the more specific response.
       return outcomes.includes('forbidden') ? 'forbidden' : outcomes[0];
     }
     default:
