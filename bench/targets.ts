@@ -10,13 +10,19 @@ export interface TargetVerdict {
 
 /** Largest warm p50 latency allowed, as a multiple of the node:crypto floor. */
 export const WARM_FLOOR_RATIO = 1.3;
-/** Longest time a newly published key may be refused, in ms. */
+/** Maximum time, in ms, for which a newly published key may be rejected. */
 export const NEW_KEY_ACCEPTED_WITHIN_MS = 5000;
 /**
  * Largest memory growth over the second half of the flood still read as bounded. It is a
  * judgment, chosen above the garbage-collection noise seen between two samples.
  */
 export const BOUNDED_GROWTH_BYTES = 256 * 1024;
+/**
+ * Shortfall from 5 s still read as one request per 5 s, in ms. The server records when a
+ * request arrives, which trails the authorizer's own clock by the request time, and that
+ * time differs between a new TLS connection and a reused one.
+ */
+export const FETCH_GAP_TOLERANCE_MS = 250;
 /** Largest growth of per-operation synth figures from the smallest to the largest gateway. */
 export const LINEAR_GROWTH_RATIO = 1.5;
 
@@ -77,13 +83,15 @@ export function evaluateTargets(entries: readonly ResultEntry[]): TargetVerdict[
     );
   }
   const per5s = find('JWKS requests in any 5 s of flood (max)', GATEHOUSE);
+  const gap = find('shortest gap between JWKS requests during flood', GATEHOUSE);
+  const gapMs = gap && gap.note === undefined ? gap.median : null;
   verdicts.push(
     per5s === undefined
       ? missing('at most one JWKS request per 5 s under a flood')
       : {
           target: 'at most one JWKS request per 5 s under a flood',
-          met: per5s.median <= 1,
-          detail: `${per5s.median} requests in the busiest 5 s`,
+          met: per5s.median <= 1 || (gapMs !== null && gapMs >= 5000 - FETCH_GAP_TOLERANCE_MS),
+          detail: `${per5s.median} requests in the busiest 5 s, shortest gap ${gapMs ?? 'n/a'} ms (tolerance ${FETCH_GAP_TOLERANCE_MS} ms)`,
         },
   );
   const growth = find('heap + external growth, second half of flood', GATEHOUSE);

@@ -17,9 +17,9 @@ export interface WarmOptions {
 }
 
 /**
- * Measures warm decisions of every handler in one child process, with keys already cached,
- * and returns decisions per second, p50 and p99 latency per algorithm, each with its ratio to
- * the node:crypto floor, plus the JWKS requests made on the warm path.
+ * Measures warm decisions of every handler in one child process, with keys already cached.
+ * Returns decisions per second, p50 and p99 latency per algorithm, each with its ratio to the
+ * node:crypto floor, and the JWKS requests made on the warm path.
  */
 export async function runWarm(options: WarmOptions): Promise<ResultEntry[]> {
   const child = ChildHandle.start(join(__dirname, 'children', 'warm.ts'), {

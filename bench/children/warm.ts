@@ -193,7 +193,7 @@ function loadSubjects(
   return subjects;
 }
 
-/** The floor: node:crypto verifying the same signatures with keys imported once. */
+/** Creates the floor: node:crypto verifying the same signatures with keys imported once. */
 function floorSubject(pools: Record<BenchAlgorithm, TokenPool>): Subject {
   const prepared = {} as Record<BenchAlgorithm, { verify: (event: unknown) => boolean }>;
   for (const algorithm of ALGORITHMS) {

@@ -1,4 +1,4 @@
-import { KeySetReport, keySetEntries } from '../../bench/key-set';
+import { KeySetReport, keySetEntries, shortestGap } from '../../bench/key-set';
 import { ResultEntry, compareToBaseline } from '../../bench/lib/results';
 import { synthEntries } from '../../bench/synth-scale';
 import type { SynthReport } from '../../bench/children/synth';
@@ -30,6 +30,7 @@ function keySetReport(overrides: Partial<KeySetReport>): KeySetReport {
     floodTokens: 1500,
     floodFetches: 3,
     floodFetchesPer5s: 1,
+    floodShortestGapMs: 5000,
     heapGrowthBytes: 1000,
     heapGrowthSecondHalfBytes: 500,
     rssGrowthBytes: 0,
@@ -92,11 +93,24 @@ describe('evaluateTargets', () => {
   });
 
   test('two fetches in 5 s miss the flood target', () => {
-    const entries = keySetEntries([keySetReport({ floodFetchesPer5s: 2 })]);
+    const entries = keySetEntries([
+      keySetReport({ floodFetchesPer5s: 2, floodShortestGapMs: 900 }),
+    ]);
 
     const result = verdict(entries, 'at most one JWKS request per 5 s under a flood');
 
     expect(result?.met).toBe(false);
+  });
+
+  test('fetches 4.9 s apart meet it within tolerance', () => {
+    const entries = keySetEntries([
+      keySetReport({ floodFetchesPer5s: 2, floodShortestGapMs: 4900 }),
+    ]);
+
+    const result = verdict(entries, 'at most one JWKS request per 5 s under a flood');
+
+    expect(result?.met).toBe(true);
+    expect(result?.detail).toContain('shortest gap 4900 ms');
   });
 
   test('memory growing in the second half misses the bound', () => {
@@ -134,5 +148,15 @@ describe('evaluateTargets', () => {
 
     expect(result?.met).toBe(true);
     expect(result?.detail).toBe('largest ratio 1.00x at 1 APIs x 10 operations');
+  });
+});
+
+describe('shortestGap', () => {
+  test('returns the smallest difference', () => {
+    expect(shortestGap([10_000, 0, 4_990, 20_000])).toBe(4_990);
+  });
+
+  test('one timestamp gives null', () => {
+    expect(shortestGap([42])).toBeNull();
   });
 });
