@@ -11,6 +11,9 @@ const handlers = readdirSync(join(root, 'lambda'), { withFileTypes: true })
   .map((entry) => entry.name)
   .filter((name) => existsSync(join(root, 'lambda', name, 'index.ts')));
 
+// NOTE: the authorizer bundle is about 45 KB, against 18 KB for an aws-jwt-verify handler, because
+// every evaluator is in the one file. Emitting the non-JWT evaluators as separate files loaded on
+// first use, with the shared policy modules in one common file, would bring a JWT-only load near it.
 for (const name of handlers) {
   await build({
     entryPoints: [join(root, 'lambda', name, 'index.ts')],

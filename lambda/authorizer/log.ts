@@ -26,5 +26,7 @@ export function logDecision(decision: Decision, request: AuthRequest, latencyMs:
     allowedOperations: decision.allowed ? decision.allowedOperations.length : undefined,
     latencyMs: Math.round(latencyMs * 100) / 100,
   };
+  // NOTE: in the benchmark this console.log costs about 30 us a decision, as much as the rest of
+  // the handler outside the signature check. Logging allows at a lower level would remove it.
   console.log(JSON.stringify(line));
 }

@@ -6,9 +6,9 @@ import { evaluateJwt } from './jwt/evaluate-jwt';
 type EvaluatorRegistry = { [K in AccessRequirement['kind']]?: RequirementEvaluator<K> };
 
 /**
- * Returns an evaluator that loads its module on first use. The bundler keeps such a module
- * in the one bundle file but runs its top-level code only then, so a config that never uses
- * the kind never loads what it imports (the AWS SDK's DynamoDB client, for example).
+ * Returns an evaluator that loads its module on first use. The bundler keeps the module in
+ * the one bundle file but runs its top-level code only then, so an unused kind costs no
+ * start-up work.
  */
 function loadOnUse<K extends AccessRequirement['kind']>(
   load: () => RequirementEvaluator<K>,

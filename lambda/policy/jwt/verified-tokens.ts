@@ -22,6 +22,8 @@ export interface VerifiedToken {
  * the signature check only: the caller still checks the key and every claim on each use.
  * Least recently used entries go first once `maxEntries` is reached.
  */
+// NOTE: the bound counts tokens, not bytes, so 1000 tokens at the 12 KB maximum length would hold
+// about 12 MB per validator. A byte budget would bound it tighter.
 export class VerifiedTokens {
   private readonly entries = new Map<string, VerifiedToken>();
 
