@@ -8,6 +8,9 @@ import { OperationConfig } from './config';
  * left out, except the requested operation, which then gets its exact `methodArn`. The
  * result is empty when even that is unsafe.
  *
+ * NOTE: a caller served from the cache then gets 403 on a left-out operation it may reach,
+ * until the TTL ends; giving overlapping operations separate authorizers would fix it.
+ *
  * @param methodArn the request's `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{method}/{path}`
  */
 export function allowedResourceArns(

@@ -38,7 +38,11 @@ const OVERLAPPING_PATHS = [
 ] as const;
 const OVERLAPPING_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'ANY'];
 
-/** Operations whose patterns never overlap, because no two share a method and a prefix. */
+/**
+ * Operations whose patterns never overlap, because no two share a method and a prefix.
+ * NOTE: exactness is checked on these only, because with overlapping patterns a cached caller
+ * can get 403 on an allowed sibling (see `allowedResourceArns`); widening is checked on both.
+ */
 const DISJOINT_PATHS = ['/orders', '/orders/{id}', '/health', '/customers/{cid}/orders'] as const;
 const DISJOINT_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'DELETE'];
 
