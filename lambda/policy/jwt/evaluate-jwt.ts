@@ -7,7 +7,7 @@ import { readToken } from './token-source';
 import { VerifiedTokens } from './verified-tokens';
 import { JwtClaims, verifyJwt } from './verify-jwt';
 
-/** What one validator keeps between requests: its key set and the tokens it verified. */
+/** State one validator keeps between requests: its key set and the tokens it verified. */
 interface ValidatorState {
   readonly keySet: KeySet;
   readonly verified: VerifiedTokens;
