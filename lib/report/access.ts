@@ -45,15 +45,17 @@ export function describeAccess(
       return describeJwt(requirement.validator, requirement.claims, config, problems) ?? other();
     case 'allOf': {
       // Members that ask nothing of the caller do not change who gets in.
-      const members = requirement.of.map(describeMember);
+      const members = distinct(requirement.of.map(describeMember));
       const demanding = members.filter((member) => member.kind !== 'anonymous');
       if (demanding.length === 0) {
         return { kind: 'anonymous' };
       }
       return demanding.length === 1 ? demanding[0] : { kind: 'allOf', of: demanding };
     }
-    case 'anyOf':
-      return { kind: 'anyOf', of: requirement.of.map(describeMember) };
+    case 'anyOf': {
+      const members = distinct(requirement.of.map(describeMember));
+      return members.length === 1 ? members[0] : { kind: 'anyOf', of: members };
+    }
     case 'basic': {
       const store = config.basicUserStores?.[requirement.userStore];
       return {
@@ -82,6 +84,20 @@ export function describeAccess(
   function other(): AccessReport {
     return { kind: 'other', requirementKind: kind, raw: requirement };
   }
+}
+
+/**
+ * Returns the members without repeats. A repeated member changes nothing, and token
+ * exchange adds the caller's JWT requirement a second time for its subject token.
+ */
+function distinct(members: AccessReport[]): AccessReport[] {
+  const seen = new Set<string>();
+  return members.filter((member) => {
+    const key = JSON.stringify(member);
+    const repeated = seen.has(key);
+    seen.add(key);
+    return !repeated;
+  });
 }
 
 function describeJwt(

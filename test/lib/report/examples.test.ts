@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { AuthorizerConfig } from '../../../lambda/policy/config';
 import { buildReport } from '../../../lib/report/build';
+import { BackendCredentialsStack } from '../../../examples/backend-credentials/backend-credentials-stack';
 import { IntranetSsoStack } from '../../../examples/intranet-sso/intranet-sso-stack';
 import { PartnerSpaStack } from '../../../examples/partner-spa/partner-spa-stack';
 import { PublicSaasStack } from '../../../examples/public-saas/public-saas-stack';
@@ -14,8 +15,8 @@ import { probesFor, runProbe, trustTestKey } from './probes';
 /**
  * Every example, created the way `bin/gatehouse.ts` creates it, with the operations whose
  * allowed caller the test cannot build: it would need subscription keys in a registry or
- * client certificates from the example's CAs. For those only the denial without
- * credentials is checked.
+ * client certificates from the example's CAs, Basic users in a Secrets Manager secret, or a
+ * token broker for the backend credential. For those only denials are checked.
  */
 // NOTE: probes that seed a dynalite registry and issue certificates from test CAs would
 // check the allowed callers of these operations too.
@@ -36,6 +37,11 @@ const EXAMPLES: [string, (app: App) => void, string[]][] = [
       'orders GET /orders',
       'orders POST /orders',
     ],
+  ],
+  [
+    'backend-credentials',
+    (app) => new BackendCredentialsStack(app, 'GatehouseBackendCredentials'),
+    ['invoicing POST /invoices', 'orders GET /orders', 'reporting GET /reports'],
   ],
 ];
 

@@ -46,7 +46,9 @@ export function trustTestKey(config: AuthorizerConfig, key: SigningKey): Authori
 /**
  * Derives the probes for every operation in the report. An operation whose requirement a
  * signed token alone cannot meet (a subscription key in the registry, a client
- * certificate) gets only the probe without credentials, and is returned in `denyOnly`.
+ * certificate) gets only the probe without credentials, and one whose backend needs a
+ * token broker credential gets no probe that expects an allow. Both are returned in
+ * `denyOnly`.
  */
 export function probesFor(
   report: EffectivePolicyReport,
@@ -57,7 +59,14 @@ export function probesFor(
   for (const api of report.gateways.flatMap((gateway) => gateway.apis)) {
     for (const operation of api.operations) {
       const name = `${api.key} ${operation.method} ${operation.path}`;
-      const add = (description: string, expected: Probe['expected'], credentials: Credentials) =>
+      // The authorizer also needs the token broker's credential before it allows such a call.
+      const brokered = operation.backend.authentication.some(
+        (auth) => auth.kind === 'brokerCredential',
+      );
+      const add = (description: string, expected: Probe['expected'], credentials: Credentials) => {
+        if (brokered && expected === 'allow') {
+          return;
+        }
         probes.push({
           description: `${name}: ${description}`,
           api: api.key,
@@ -65,8 +74,11 @@ export function probesFor(
           expected,
           credentials,
         });
+      };
       if (!addProbes(operation.access, key, add)) {
         add('a request with no credentials', 'deny', {});
+        denyOnly.push(name);
+      } else if (brokered) {
         denyOnly.push(name);
       }
     }
