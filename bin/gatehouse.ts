@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
+import { BackendCredentialsStack } from '../examples/backend-credentials/backend-credentials-stack';
 import { IntranetSsoStack } from '../examples/intranet-sso/intranet-sso-stack';
 import { PartnerSpaStack } from '../examples/partner-spa/partner-spa-stack';
 import { PublicSaasStack } from '../examples/public-saas/public-saas-stack';
@@ -14,6 +15,7 @@ const stacks = [
   new IntranetSsoStack(app, 'GatehouseIntranetSso'),
   new PartnerSpaStack(app, 'GatehousePartnerSpa'),
   publicSaas,
+  new BackendCredentialsStack(app, 'GatehouseBackendCredentials'),
 ];
 stacks.forEach(acknowledgeReviewedFindings);
 Validations.of(publicSaas).acknowledge({

@@ -14,3 +14,7 @@ export * from './subscription';
 export * from './report';
 export * from './lint';
 export type { HttpMethod, JwsAlgorithm, AuthorizerConfig } from '../lambda/policy/config';
+export * from './basic-auth/basic-auth';
+export * from './backend-auth/backend-auth';
+export * from './backend-auth/client-authentication';
+export * from './token-broker/token-broker';

@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
@@ -312,7 +313,13 @@ function bindAuthorizer(
     );
   }
   brokerOfAuthorizer.set(authorizer, broker);
-  broker.grantInvoke(authorizer);
+  // Only the unqualified ARN is granted, because the authorizer invokes no version or alias.
+  authorizer.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: [broker.function.functionArn],
+    }),
+  );
   (authorizer as lambda.Function).addEnvironment(BROKER_ARN_VARIABLE, broker.function.functionArn);
 }
 
