@@ -334,6 +334,7 @@ export function findBackendCredential(
     const { kind: _kind, ...credential } = access;
     return credential;
   }
+  // NOTE: a backendAuth.policy() nested under anyOf is ignored without a synth error; a check here would catch it.
   if (access.kind === 'allOf') {
     return access.of.map(findBackendCredential).find((found) => found !== undefined);
   }

@@ -47,6 +47,7 @@ export class ClientAuthentication {
    * Signs a short-lived client assertion with a private key. The secret's string value is
    * a PKCS #8 PEM private key or a private JWK; the provider holds only the public key.
    */
+  // NOTE: the broker signs with a key read from Secrets Manager; signing with KMS Sign, so the key never leaves KMS, is not built yet.
   public static privateKeyJwt(
     privateKey: secretsmanager.ISecret,
     options: PrivateKeyJwtOptions = {},
