@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { JwsAlgorithm } from '../../../lambda/policy/config';
@@ -6,12 +7,24 @@ import { Backend } from '../../../lib/api/backend';
 import { AccessPolicy } from '../../../lib/core/access-policy';
 import { Gateway } from '../../../lib/gateway/gateway';
 import { declareIssuerClaims } from '../../../lib/lint';
+import { ClientCertificatePolicy } from '../../../lib/client-certificate';
 import { Product } from '../../../lib/product/product';
+import { TrustStore, TrustStoreCertificate } from '../../../lib/trust-store';
 import { SubscriptionRegistry } from '../../../lib/subscription/subscription-registry';
 import { gatewayWith, validator } from '../report/fixtures';
 import { RewrittenValidator, findingsOf, findingsOfRule } from './fixtures';
 
 const BACKEND = Backend.http('https://orders.internal.example.com/orders');
+const PARTNER_CA = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'examples',
+  'partner-spa',
+  'certs',
+  'partner-devices-ca.pem',
+);
 
 /** Declares a gateway whose operations all need a subscription key of `registry`. */
 function keyedApi(stack: Stack, keyOptions = {}): { api: Api; registry: SubscriptionRegistry } {
@@ -259,6 +272,24 @@ describe('CachedUncacheableDecision', () => {
     const findings = findingsOf(declare());
 
     expect(findingsOfRule(findings, 'CachedUncacheableDecision')).toEqual([]);
+  });
+
+  test('fires when a client certificate decision is cached', () => {
+    const findings = findingsOf((stack) => {
+      const trustStore = new TrustStore(stack, 'DeviceCAs', {
+        certificates: [TrustStoreCertificate.fromPemFile(PARTNER_CA)],
+      });
+      const devices = new ClientCertificatePolicy({ trustStore, allowAnyIdentity: true });
+      const api = new Gateway(stack, 'Gateway', { defaultPolicy: devices }).addApi('readings');
+      api.addOperation('POST', '/readings', { backend: BACKEND });
+      for (const authorizer of api.authorizerGroups.values()) {
+        authorizer.addPropertyOverride('AuthorizerResultTtlInSeconds', 60);
+      }
+    });
+
+    expect(findingsOfRule(findings, 'CachedUncacheableDecision')).toEqual([
+      "POST /readings of API 'readings' depends on the client certificate, but API Gateway caches its decision for 60 s under no identity source, so another connection reuses it",
+    ]);
   });
 });
 
