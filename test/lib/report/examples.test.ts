@@ -14,9 +14,9 @@ import { probesFor, runProbe, trustTestKey } from './probes';
 
 /**
  * Every example, created the way `bin/gatehouse.ts` creates it, with the operations whose
- * allowed caller the test cannot build: it would need subscription keys in a registry or
- * client certificates from the example's CAs, Basic users in a Secrets Manager secret, or a
- * token broker for the backend credential. For those only denials are checked.
+ * allowed caller the test cannot build. Such a caller needs a subscription key in a
+ * registry, a client certificate from the example's CA, a Basic user in a Secrets Manager
+ * secret, or a token broker for the backend credential. For those only denials are checked.
  */
 // NOTE: probes that seed a dynalite registry and issue certificates from test CAs would
 // check the allowed callers of these operations too.

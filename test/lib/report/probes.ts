@@ -11,9 +11,9 @@ import { requestEvent } from '../../support/events';
 import { SigningKey, nowSeconds, signJwt } from '../../support/jwt';
 
 /**
- * One request built from what the report says about an operation, with the outcome the
- * report predicts: a caller who presents what the report lists gets in, and one who lacks
- * any single listed item does not.
+ * One request built from what the report lists for an operation, with the outcome the
+ * report predicts. A caller who presents every listed item gets in, and one who lacks any
+ * single listed item does not.
  */
 export interface Probe {
   readonly description: string;
@@ -31,7 +31,7 @@ type Credentials = {
 
 /**
  * Returns a copy of the config whose validators trust only `key`, so the test can sign
- * tokens; issuers, audiences, claims and every other check stay as compiled.
+ * tokens. Issuers, audiences, claims and every other check stay as compiled.
  */
 export function trustTestKey(config: AuthorizerConfig, key: SigningKey): AuthorizerConfig {
   const jwtValidators = Object.fromEntries(
@@ -45,10 +45,9 @@ export function trustTestKey(config: AuthorizerConfig, key: SigningKey): Authori
 
 /**
  * Derives the probes for every operation in the report. An operation whose requirement a
- * signed token alone cannot meet (a subscription key in the registry, a client
- * certificate) gets only the probe without credentials, and one whose backend needs a
- * token broker credential gets no probe that expects an allow. Both are returned in
- * `denyOnly`.
+ * signed token alone cannot meet, such as a subscription key or a client certificate, gets
+ * only the probe without credentials. An operation whose backend needs a token broker
+ * credential gets no probe that expects an allow. Both kinds are returned in `denyOnly`.
  */
 export function probesFor(
   report: EffectivePolicyReport,
