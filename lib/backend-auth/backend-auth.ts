@@ -51,7 +51,7 @@ export interface OAuthBackendAuthOptions extends BrokeredBackendAuthOptions {
   readonly tokenEndpoint: string;
   /** The gateway's client id at the identity provider. */
   readonly clientId: string;
-  /** How the gateway authenticates as that client. */
+  /** Client authentication method of the gateway at the token endpoint. */
   readonly clientAuthentication: ClientAuthentication;
   /**
    * Scopes to request.
@@ -87,8 +87,8 @@ export interface TokenExchangeBackendAuthOptions extends OAuthBackendAuthOptions
  *
  * The credential reaches the backend in the `Authorization` header (or the configured one),
  * replacing whatever the caller sent. Broker credentials travel through the authorizer
- * context, so operations that use one are never cached by API Gateway (their authorizer has
- * a result TTL of 0); a cached decision could otherwise outlive the token it carries.
+ * context, so API Gateway never caches decisions of operations that use one: their
+ * authorizer has a result TTL of 0, because a cached decision could outlive its token.
  *
  * @example
  * const backendAuth = BackendAuth.clientCredentials({
@@ -295,7 +295,7 @@ function checkTokenEndpoint(url: string, scope: IConstruct): void {
 
 const brokerOfAuthorizer = new WeakMap<lambda.IFunction, TokenBroker>();
 
-/** Lets the authorizer invoke the broker and tells it the broker's ARN, once per authorizer. */
+/** Grants the authorizer invoke on the broker and sets the broker ARN variable, once per authorizer. */
 function bindAuthorizer(
   authorizer: lambda.IFunction,
   broker: TokenBroker,

@@ -20,7 +20,7 @@ export interface PrivateKeyJwtOptions {
 }
 
 /**
- * How the gateway proves its client identity at a token endpoint (RFC 6749 section 2.3,
+ * Client authentication method of the gateway at a token endpoint (RFC 6749 section 2.3,
  * RFC 7523). The secret is read by the token broker only.
  */
 export class ClientAuthentication {

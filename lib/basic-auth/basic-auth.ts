@@ -94,7 +94,7 @@ export class BasicAuth extends Construct {
   }
 
   private createSecret(encryptionKey?: kms.IKey): secretsmanager.Secret {
-    // The initial value is an empty user store; it holds nothing secret.
+    // The initial value is an empty user store; it contains nothing secret.
     const secret = new secretsmanager.Secret(this, 'Users', {
       description: `Gatehouse Basic users of realm ${this.realm}: salted scrypt hashes`,
       encryptionKey,

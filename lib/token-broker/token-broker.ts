@@ -45,7 +45,7 @@ export interface TokenBrokerProps {
    */
   readonly defaultTokenLifetime?: Duration;
   /**
-   * Longest time a token is kept, whatever `expires_in` says.
+   * Maximum time a token is kept, whatever its `expires_in` value.
    *
    * @default Duration.hours(1)
    */
@@ -58,7 +58,7 @@ export interface TokenBrokerProps {
    */
   readonly failureBackoff?: Duration;
   /**
-   * Longest wait between token requests while the provider keeps failing.
+   * Maximum wait between token requests while the provider keeps failing.
    *
    * @default Duration.minutes(1)
    */
@@ -94,7 +94,7 @@ export interface TokenBrokerProps {
  * A Lambda function with its own role that fetches the credentials gateways send to their
  * backends: Basic passwords, OAuth 2.0 client credentials tokens and RFC 8693 exchanged
  * tokens. It is the only code granted on the backend secrets; the authorizer invokes it and
- * never sees a secret, only the header value the broker returns.
+ * receives only the header value, never a secret.
  *
  * Connections are added by `BackendAuth` when a policy that uses it is compiled, and the
  * function is created at synth, once every connection is known.

@@ -11,7 +11,7 @@ export type BrokerInvoker = (
   timeoutMs: number,
 ) => Promise<BrokerReply>;
 
-/** The broker failed or could not be reached; the message holds no credential. */
+/** The broker failed or could not be reached; the message contains no credential. */
 export class BrokerUnavailableError extends Error {
   constructor(
     readonly code: string,
