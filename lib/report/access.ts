@@ -37,9 +37,9 @@ export function describeAccess(
   const describeMember = (member: AccessRequirement) =>
     describeAccess(member, config, problems, environment);
   switch (requirement.kind) {
-    case 'anonymous':
     // A backend credential needs nothing from the caller, and the backend section lists it.
     case 'backendCredential':
+    case 'anonymous':
       return { kind: 'anonymous' };
     case 'jwt':
       return describeJwt(requirement.validator, requirement.claims, config, problems) ?? other();
