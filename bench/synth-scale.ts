@@ -65,7 +65,8 @@ export function synthEntries(
   operationsPerApi: number,
 ): ResultEntry[] {
   const sizes = [...reports.keys()].sort((a, b) => a - b);
-  const label = (apis: number) => `${apis} APIs x ${operationsPerApi} operations`;
+  const label = (apis: number) =>
+    `${apis} ${apis === 1 ? 'API' : 'APIs'} x ${operationsPerApi} operations`;
   const figure = (name: string, unit: string, pick: (report: SynthReport) => number) =>
     sizes.map((apis) => {
       const values = (reports.get(apis) ?? []).map(pick);

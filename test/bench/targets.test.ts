@@ -143,11 +143,27 @@ describe('evaluateTargets', () => {
 
     const result = verdict(
       synthEntries(reports, 10),
-      'template size per operation grows at most 1.5x from the smallest gateway',
+      'template size per operation grows at most 1.5x from its lowest to any larger gateway',
     );
 
     expect(result?.met).toBe(true);
-    expect(result?.detail).toBe('largest ratio 1.00x at 1 APIs x 10 operations');
+    expect(result?.detail).toBe('1.00x from 1 API x 10 operations to 1 API x 10 operations');
+  });
+
+  test('per-operation time doubling misses the linearity target', () => {
+    const slow = { ...synthReport(1000, 2600), synthMs: 1000 * 6 };
+    const reports = new Map([
+      [10, [synthReport(100, 270)]],
+      [100, [slow]],
+    ]);
+
+    const result = verdict(
+      synthEntries(reports, 10),
+      'synth time per operation grows at most 1.5x from its lowest to any larger gateway',
+    );
+
+    expect(result?.met).toBe(false);
+    expect(result?.detail).toBe('2.33x from 10 APIs x 10 operations to 100 APIs x 10 operations');
   });
 });
 
