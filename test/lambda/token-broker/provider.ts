@@ -23,6 +23,8 @@ export interface LocalProvider {
   readonly tokenEndpoint: string;
   /** Private JWK of the `private_key_jwt` client, as its secret stores it. */
   readonly clientPrivateJwk: string;
+  /** Public JWK of the caller tokens, for an authorizer that validates them. */
+  readonly callerPublicJwk: Record<string, unknown>;
   /** Signs a caller token that the provider's token exchange grant accepts. */
   signCallerToken(subject: string): Promise<string>;
   /** Verifies a token the exchange grant issued and returns its claims. */
@@ -59,9 +61,10 @@ export async function startProvider(): Promise<LocalProvider> {
     issuer: started.issuer,
     tokenEndpoint: `${started.issuer}/token`,
     clientPrivateJwk: JSON.stringify(started.clientPrivateJwk),
+    callerPublicJwk: { ...options.callerPublicJwk, alg: 'ES256', kid: 'caller-1' },
     signCallerToken: (subject) =>
       new SignJWT({})
-        .setProtectedHeader({ alg: 'ES256' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'caller-1' })
         .setIssuer(CALLER_ISSUER)
         .setSubject(subject)
         .setAudience('gateway')
