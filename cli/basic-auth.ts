@@ -9,6 +9,12 @@ import { hashPassword } from '../lambda/policy/basic/password-hash';
 import { parseUserStore } from '../lambda/policy/basic/user-store';
 import type { CommandOutput } from './report';
 
+// RFC 7617 forbids control characters in user ids and passwords.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 export const BASIC_AUTH_USAGE = `Usage:
   gatehouse basic-auth <action> --secret ARN [options]
 
@@ -155,14 +161,9 @@ function checkUser(user: string | undefined): string {
     throw new UsageError('--user is required');
   }
   // RFC 7617: the user id may not contain a colon or control characters.
-  if (
-    user === '' ||
-    user.length > 128 ||
-    user.includes(':') ||
-    /[\u0000-\u001f\u007f]/.test(user)
-  ) {
+  if (user === '' || user.length > 128 || user.includes(':') || CONTROL_CHARACTER.test(user)) {
     throw new UsageError(
-      `--user must be 1 to 128 characters without ':' or control characters, got '${user.replace(/[\u0000-\u001f\u007f]/g, '?')}'`,
+      `--user must be 1 to 128 characters without ':' or control characters, got '${user.replace(CONTROL_CHARACTERS, '?')}'`,
     );
   }
   return user;
@@ -188,7 +189,7 @@ async function readPassword(
   } else {
     password = (await readAll(stdin)).split(/\r?\n/)[0];
   }
-  if (password === '' || /[\u0000-\u001f\u007f]/.test(password)) {
+  if (password === '' || CONTROL_CHARACTER.test(password)) {
     throw new UsageError('the password must be non-empty and contain no control characters');
   }
   return { value: password, generated: false };

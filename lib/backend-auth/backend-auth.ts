@@ -331,8 +331,8 @@ export function findBackendCredential(
   access: AccessRequirement,
 ): BackendCredentialConfig | undefined {
   if (access.kind === 'backendCredential') {
-    const { kind: _kind, ...credential } = access;
-    return credential;
+    const { connection, subjectValidator, contextKey, brokerTimeoutMs } = access;
+    return { connection, subjectValidator, contextKey, brokerTimeoutMs };
   }
   // NOTE: a backendAuth.policy() nested under anyOf is ignored without a synth error; a check here would catch it.
   if (access.kind === 'allOf') {

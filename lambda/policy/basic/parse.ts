@@ -9,6 +9,7 @@ export interface BasicCredentials {
 // RFC 7617 sends the credentials as one token68; the standard Base64 alphabet with padding.
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // RFC 7617 section 2: neither the user id nor the password may contain control characters.
+// eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const MAX_HEADER_LENGTH = 4096;
 
