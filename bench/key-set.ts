@@ -56,6 +56,8 @@ const WINDOW_MS = 5000;
  * key ids during which another key is published. The wait times are wall-clock times bounded
  * by `acceptWithinMs`, so handlers run side by side to keep the whole run short.
  */
+// NOTE: the outage target (last good keys keep working while the JWKS fails) is not measured
+// here, because it needs a key-cache maxAge below the construct's 60 s minimum.
 export async function runKeySet(options: KeySetOptions): Promise<ResultEntry[]> {
   const server = new JwksServer(options.certificate);
   await server.start();
