@@ -11,7 +11,7 @@ import { EntryInput, ResultEntry, compareToBaseline } from './lib/results';
 import { summarize } from './lib/stats';
 import { generateSigningKey, signToken } from './lib/tokens';
 
-/** Baseline of the cold-start figures: the target is to beat this handler. */
+/** Baseline of the cold-start figures: our authorizer should start faster than this handler. */
 export const COLD_BASELINE = 'aws-jwt-verify';
 
 export interface ColdOptions {

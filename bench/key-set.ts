@@ -43,7 +43,7 @@ export interface KeySetReport {
   readonly rssGrowthBytes: number;
   /** Whether a token of the first key was still accepted after the flood. */
   readonly firstKeyAcceptedAfterFlood: boolean;
-  /** The longest wait for a new key, used in place of a key that was never accepted. */
+  /** Maximum wait for a new key, reported in place of a key that was never accepted. */
   readonly acceptWithinMs: number;
 }
 
@@ -51,9 +51,9 @@ const POLL_MS = 100;
 const WINDOW_MS = 5000;
 
 /**
- * Runs every handler in its own child process, all at once, each with its own JWKS path:
- * first a new key published right after the first fetch, then a flood of tokens with random
- * key ids during which another key is published. The wait times are wall-clock times bounded
+ * Runs every handler in its own child process, all at once, each with its own JWKS path.
+ * Each first gets a new key published right after its first fetch. Then comes a flood of
+ * tokens with random key ids, during which another key is published. The wait times are wall-clock times bounded
  * by `acceptWithinMs`, so handlers run side by side to keep the whole run short.
  */
 // NOTE: the outage target (last good keys keep working while the JWKS fails) is not measured

@@ -45,6 +45,9 @@ for (const group of [...new Set(results.entries.map((entry) => entry.group))]) {
 console.log('\n### targets\n');
 console.log('| target | met | detail |\n| --- | --- | --- |');
 for (const verdict of results.targets) {
-  const met = verdict.met === null ? 'not measured' : verdict.met ? 'yes' : '**no**';
+  let met = 'not measured';
+  if (verdict.met !== null) {
+    met = verdict.met ? 'yes' : '**no**';
+  }
   console.log(`| ${verdict.target} | ${met} | ${verdict.detail} |`);
 }

@@ -1,4 +1,4 @@
-/** Key-set child: holds one handler and decides single requests, so the parent sets the pace. */
+/** Key-set child: loads one handler and decides single requests, so the parent sets the pace. */
 import { serveCalls } from '../lib/child';
 import { requestEvent } from '../lib/events';
 import { gatehouseConfig } from '../lib/gatehouse-config';

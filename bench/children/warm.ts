@@ -2,7 +2,7 @@
  * Warm-decision child: serves the JWKS itself, loads every handler once, warms each up, then
  * times batches of decisions, alternating the order of subjects every round.
  *
- * Each subject sees every measured token once, because our authorizer remembers tokens it
+ * Each subject gets every measured token once, because our authorizer remembers tokens it
  * has verified and would otherwise skip the signature check that this benchmark is about.
  * One extra subject repeats a few tokens to measure that cache hit on its own.
  */

@@ -17,11 +17,11 @@ export interface ChildOptions {
   /** Node.js flags; `--import tsx` is added for a `.ts` file. */
   readonly execArgv?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
-  /** Where the child's stdout goes; our authorizer writes a log line per decision there. */
+  /** Destination of the child's stdout, where our authorizer writes a log line per decision. */
   readonly stdout?: 'ignore' | 'inherit';
 }
 
-/** A child process that answers calls, one module of `bench/children/` per kind of child. */
+/** A child process that serves calls, one module of `bench/children/` per kind of child. */
 export class ChildHandle {
   private nextId = 0;
   private readonly pending = new Map<number, (reply: ReplyMessage) => void>();
@@ -86,7 +86,7 @@ export class ChildHandle {
   }
 }
 
-/** Answers calls from the parent with `methods`, in the child process. */
+/** Serves calls from the parent with `methods`, in the child process. */
 export function serveCalls(
   methods: Record<string, (params: never) => unknown | Promise<unknown>>,
 ): void {

@@ -42,12 +42,11 @@ export function removeLoopbackCertificate(certificate: LoopbackCertificate): voi
 
 /**
  * An https server on 127.0.0.1 that serves one JWKS per path and records when each path was
- * fetched. `setKeys` publishes a new key set; `setDown` makes a path answer 503.
+ * fetched. `setKeys` publishes a new key set.
  */
 export class JwksServer {
   private readonly keySets = new Map<string, readonly Record<string, unknown>[]>();
   private readonly fetches = new Map<string, number[]>();
-  private readonly downPaths = new Set<string>();
   private server?: Server;
   private port = 0;
 
@@ -61,8 +60,8 @@ export class JwksServer {
         const path = new URL(request.url ?? '/', 'https://127.0.0.1').pathname;
         const keys = this.keySets.get(path);
         this.fetches.set(path, [...(this.fetches.get(path) ?? []), Date.now()]);
-        if (!keys || this.downPaths.has(path)) {
-          response.writeHead(keys ? 503 : 404).end();
+        if (!keys) {
+          response.writeHead(404).end();
           return;
         }
         response.writeHead(200, { 'content-type': 'application/json' });
@@ -84,15 +83,6 @@ export class JwksServer {
   /** Publishes `keys` at `path`, replacing what was there. */
   setKeys(path: string, keys: readonly Record<string, unknown>[]): void {
     this.keySets.set(path, keys);
-  }
-
-  /** Makes `path` answer 503 while `down` is true. */
-  setDown(path: string, down: boolean): void {
-    if (down) {
-      this.downPaths.add(path);
-    } else {
-      this.downPaths.delete(path);
-    }
   }
 
   /** Returns the times (ms since the epoch) at which `path` was requested. */

@@ -1,5 +1,5 @@
 /**
- * What every peer handler shares: reading its settings and the bearer token, the role check
+ * Code every peer handler shares: reading its settings and the bearer token, the role check
  * and the API Gateway REQUEST authorizer response. Each peer bundles its own copy.
  */
 
