@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleSize, peerEnv, stageGatehouse } from './lib/bundles';
@@ -46,9 +46,10 @@ const CHILD = join(__dirname, 'children', 'cold.cjs');
 export async function runCold(options: ColdOptions): Promise<ResultEntry[]> {
   const server = new JwksServer(options.certificate);
   await server.start();
+  const stagingDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-cold-'));
   try {
     const key = generateSigningKey('RS256');
-    const subjects = prepareSubjects(options, server, [key.jwk]);
+    const subjects = prepareSubjects(options, server, [key.jwk], stagingDir);
     const samples = new Map<string, ColdSample[]>(subjects.map((subject) => [subject.name, []]));
     for (let run = 0; run < options.processes; run++) {
       for (const subject of rotate(subjects, run)) {
@@ -59,6 +60,7 @@ export async function runCold(options: ColdOptions): Promise<ResultEntry[]> {
     return coldEntries(subjects, samples);
   } finally {
     await server.stop();
+    rmSync(stagingDir, { recursive: true, force: true });
   }
 }
 
@@ -66,15 +68,15 @@ function prepareSubjects(
   options: ColdOptions,
   server: JwksServer,
   jwks: readonly Record<string, unknown>[],
+  stagingDir: string,
 ): ColdSubject[] {
   const subjects: ColdSubject[] = [];
   if (options.includeGatehouse) {
     const path = jwksPath('gatehouse');
     server.setKeys(path, jwks);
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-cold-'));
     subjects.push({
       name: 'gatehouse',
-      bundle: stageGatehouse(dir, gatehouseConfig(server.url(path))),
+      bundle: stageGatehouse(stagingDir, gatehouseConfig(server.url(path))),
       env: {},
     });
   }

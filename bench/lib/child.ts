@@ -90,6 +90,8 @@ export class ChildHandle {
 export function serveCalls(
   methods: Record<string, (params: never) => unknown | Promise<unknown>>,
 ): void {
+  // ChildHandle.stop() sends SIGTERM; exiting normally runs 'exit' handlers that clean up.
+  process.once('SIGTERM', () => process.exit(0));
   process.on('message', (message: CallMessage) => {
     const method = methods[message.method];
     const reply = (payload: Omit<ReplyMessage, 'id'>) =>

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthorizerConfig } from '../../lambda/policy/config';
@@ -17,9 +17,13 @@ export async function decide(handler: Handler, event: Record<string, unknown>): 
   }
 }
 
-/** Loads a copy of our authorizer bundle next to `config` in a new temporary folder. */
+/**
+ * Loads a copy of our authorizer bundle next to `config` in a new temporary folder, which is
+ * removed when the process exits.
+ */
 export function loadGatehouse(config: AuthorizerConfig): Handler {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-authorizer-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return requireHandler(stageGatehouse(dir, config));
 }
 
