@@ -325,18 +325,45 @@ function bindAuthorizer(
 
 /**
  * Returns the backend credential of a compiled access requirement, looking through `allOf`
- * only, because a credential under `anyOf` would depend on which branch passed.
+ * only. A credential under `anyOf` would depend on which branch passed, and two credentials
+ * would compete for one header, so both fail the synth.
  */
 export function findBackendCredential(
   access: AccessRequirement,
+  scope: IConstruct,
 ): BackendCredentialConfig | undefined {
   if (access.kind === 'backendCredential') {
     const { connection, subjectValidator, contextKey, brokerTimeoutMs } = access;
     return { connection, subjectValidator, contextKey, brokerTimeoutMs };
   }
-  // NOTE: a backendAuth.policy() nested under anyOf is ignored without a synth error; a check here would catch it.
-  if (access.kind === 'allOf') {
-    return access.of.map(findBackendCredential).find((found) => found !== undefined);
+  if (access.kind === 'anyOf' && access.of.some(containsBackendCredential)) {
+    throw new GatehouseValidationError(
+      'BackendAuthUnderAnyOf',
+      'a backendAuth.policy() cannot be one alternative of AccessPolicy.anyOf(), because the backend credential would depend on which alternative passed; wrap the whole anyOf() in backendAuth.policy() instead',
+      scope,
+    );
   }
-  return undefined;
+  if (access.kind !== 'allOf') {
+    return undefined;
+  }
+
+  const found = access.of
+    .map((requirement) => findBackendCredential(requirement, scope))
+    .filter((credential) => credential !== undefined);
+  if (found.length > 1) {
+    throw new GatehouseValidationError(
+      'MultipleBackendAuth',
+      `an operation can use one backendAuth.policy(), got ${found.length} inside one AccessPolicy.allOf()`,
+      scope,
+    );
+  }
+  return found[0];
+}
+
+function containsBackendCredential(access: AccessRequirement): boolean {
+  if (access.kind === 'backendCredential') {
+    return true;
+  }
+  const nested = access.kind === 'allOf' || access.kind === 'anyOf';
+  return nested && access.of.some(containsBackendCredential);
 }

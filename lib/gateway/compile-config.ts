@@ -52,7 +52,7 @@ export function compileGateway(gateway: IConstruct, apis: readonly Api[]): Compi
           path: operation.path,
           authorizer: operation.authorizer,
           access,
-          backendCredential: findBackendCredential(access),
+          backendCredential: findBackendCredential(access, operation.resource),
         };
       }),
     };

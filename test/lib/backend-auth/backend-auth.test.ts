@@ -269,4 +269,44 @@ describe('BackendAuth', () => {
 
     expect(error.code).toBe('MultipleTokenBrokers');
   });
+  test('rejects a backend credential under anyOf', () => {
+    const stack = newStack();
+    const validator = newValidator(stack);
+    const gateway = new Gateway(stack, 'Gateway');
+    const broker = new TokenBroker(stack, 'Broker');
+    const auth = BackendAuth.basic({ broker, secret: new secretsmanager.Secret(stack, 'S') });
+    gateway.addApi('orders').addOperation('GET', '/orders', {
+      backend: Backend.mock(),
+      policy: AccessPolicy.anyOf(
+        auth.policy(AccessPolicy.jwt(validator)),
+        AccessPolicy.jwt(validator),
+      ),
+    });
+
+    const error = thrownBy(() => Template.fromStack(stack));
+
+    expect(error.code).toBe('BackendAuthUnderAnyOf');
+    expect(error.message).toContain('wrap the whole anyOf() in backendAuth.policy()');
+  });
+
+  test('rejects two backend credentials in one allOf', () => {
+    const stack = newStack();
+    const validator = newValidator(stack);
+    const gateway = new Gateway(stack, 'Gateway');
+    const broker = new TokenBroker(stack, 'Broker');
+    const first = BackendAuth.basic({ broker, secret: new secretsmanager.Secret(stack, 'A') });
+    const second = BackendAuth.basic({ broker, secret: new secretsmanager.Secret(stack, 'B') });
+    gateway.addApi('orders').addOperation('GET', '/orders', {
+      backend: Backend.mock(),
+      policy: AccessPolicy.allOf(
+        first.policy(AccessPolicy.jwt(validator)),
+        second.policy(AccessPolicy.jwt(validator)),
+      ),
+    });
+
+    const error = thrownBy(() => Template.fromStack(stack));
+
+    expect(error.code).toBe('MultipleBackendAuth');
+    expect(error.message).toContain('got 2 inside one AccessPolicy.allOf()');
+  });
 });
