@@ -46,7 +46,7 @@ interface Subject {
   readonly path: string;
   /** Decides the request at `index` of the measured events; `warmUp` picks the warm-up set. */
   readonly run: (algorithm: BenchAlgorithm, index: number, warmUp?: boolean) => Promise<boolean>;
-  /** Runs before and after each batch, for example to mute console.log. */
+  /** Runs before and after each batch, for example to mute the decision log line. */
   readonly around?: { before(): void; after(): void };
 }
 
@@ -236,13 +236,13 @@ function floorSubject(pools: Record<BenchAlgorithm, TokenPool>): Subject {
 }
 
 function muteLog(): { before(): void; after(): void } {
-  const original = console.log;
+  const original = process.stdout.write;
   return {
     before: () => {
-      console.log = () => undefined;
+      process.stdout.write = (() => true) as typeof process.stdout.write;
     },
     after: () => {
-      console.log = original;
+      process.stdout.write = original;
     },
   };
 }

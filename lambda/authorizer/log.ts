@@ -2,31 +2,40 @@ import { Decision } from '../policy/decide';
 import { AuthRequest } from '../policy/request';
 
 /**
- * Writes the decision's one JSON log line. Failure messages never contain a token, key or
- * password, and the request's headers are never logged.
+ * Writes the decision's one JSON log line to stdout, which Lambda records as one log event,
+ * as it does console output. Failure messages never contain a token, key or password, and
+ * the request's headers are never logged.
  */
 export function logDecision(decision: Decision, request: AuthRequest, latencyMs: number): void {
+  process.stdout.write(`${decisionLine(decision, request, latencyMs)}\n`);
+}
+
+/**
+ * Builds the log line by hand rather than with `console.log` and an object, which cost about
+ * a fifth of a warm decision. Field order and omissions match `JSON.stringify` of the entry.
+ */
+export function decisionLine(decision: Decision, request: AuthRequest, latencyMs: number): string {
   const operation = decision.operation;
-  const line = {
-    level: decision.allowed
-      ? 'INFO'
-      : decision.failure.code === 'INTERNAL_ERROR'
-        ? 'ERROR'
-        : 'WARN',
-    code: decision.allowed ? 'ALLOWED' : decision.failure.code,
-    decision: decision.allowed ? 'allow' : 'deny',
-    status: decision.allowed ? 200 : decision.failure.status,
-    api: decision.api?.name ?? request.api,
-    operation: operation
-      ? `${operation.method} ${operation.path}`
-      : `${request.method} ${request.resourcePath}`,
-    requestId: request.requestId,
-    principal: decision.allowed ? decision.grant.principalId : undefined,
-    reason: decision.allowed ? undefined : decision.failure.message,
-    allowedOperations: decision.allowed ? decision.allowedOperations.length : undefined,
-    latencyMs: Math.round(latencyMs * 100) / 100,
-  };
-  // NOTE: in the benchmark this console.log costs about 30 us a decision, as much as the rest of
-  // the handler outside the signature check. Logging allows at a lower level would remove it.
-  console.log(JSON.stringify(line));
+  const name = operation
+    ? `${operation.method} ${operation.path}`
+    : `${request.method} ${request.resourcePath}`;
+  const api = JSON.stringify(decision.api?.name ?? request.api);
+  const tail = `,"api":${api},"operation":${JSON.stringify(name)},"requestId":${JSON.stringify(request.requestId)}`;
+  const latency = Math.round(latencyMs * 100) / 100;
+  if (decision.allowed) {
+    const principal =
+      decision.grant.principalId === undefined
+        ? ''
+        : `,"principal":${JSON.stringify(decision.grant.principalId)}`;
+    return (
+      `{"level":"INFO","code":"ALLOWED","decision":"allow","status":200${tail}${principal}` +
+      `,"allowedOperations":${decision.allowedOperations.length},"latencyMs":${latency}}`
+    );
+  }
+  const { code, status, message } = decision.failure;
+  const level = code === 'INTERNAL_ERROR' ? 'ERROR' : 'WARN';
+  return (
+    `{"level":"${level}","code":${JSON.stringify(code)},"decision":"deny","status":${status}` +
+    `${tail},"reason":${JSON.stringify(message)},"latencyMs":${latency}}`
+  );
 }

@@ -48,8 +48,9 @@ export function loadAuthorizer(
 }
 
 /**
- * Collects the JSON lines the code under test writes with `console.log`, and keeps them
- * off the test output. Call `restore()` when done.
+ * Collects the JSON lines the code under test writes with `console.log` or straight to
+ * stdout (the authorizer's decision line), and keeps them off the test output. Call
+ * `restore()` when done.
  */
 export function captureLogs(): {
   lines: () => Record<string, unknown>[];
@@ -60,10 +61,21 @@ export function captureLogs(): {
   const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
     written.push(args.map(String).join(' '));
   });
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+    written.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line !== ''),
+    );
+    return true;
+  });
   return {
     lines: () => written.map((line) => JSON.parse(line) as Record<string, unknown>),
     raw: () => written.join('\n'),
-    restore: () => spy.mockRestore(),
+    restore: () => {
+      spy.mockRestore();
+      stdout.mockRestore();
+    },
   };
 }
 
