@@ -1,5 +1,5 @@
 import { API_STAGE_VARIABLE } from '../policy/config';
-import { AuthRequest, ClientCertificateInput } from '../policy/request';
+import { AuthRequest, ClientCertificateInput, RequestValues } from '../policy/request';
 
 /** The fields of an API Gateway (REST) REQUEST authorizer event that the authorizer reads. */
 export interface RequestAuthorizerEvent {
@@ -32,6 +32,7 @@ export interface RequestAuthorizerEvent {
 /**
  * Normalizes a REQUEST authorizer event. Header names become lower case, and the
  * multi-value maps are preferred so that a repeated header or parameter keeps every value.
+ * Headers and query parameters are read from the event only when a decision asks for them.
  */
 export function toAuthRequest(event: RequestAuthorizerEvent, nowMs: number): AuthRequest {
   const context = event.requestContext ?? {};
@@ -41,11 +42,11 @@ export function toAuthRequest(event: RequestAuthorizerEvent, nowMs: number): Aut
     method: (event.httpMethod ?? context.httpMethod ?? '').toUpperCase(),
     resourcePath: event.resource ?? context.resourcePath ?? '',
     methodArn: event.methodArn,
-    headers: collect(event.multiValueHeaders, event.headers, (name) => name.toLowerCase()),
-    query: collect(
+    headers: new EventValues(event.multiValueHeaders, event.headers, true),
+    query: new EventValues(
       event.multiValueQueryStringParameters,
       event.queryStringParameters,
-      (name) => name,
+      false,
     ),
     sourceIp: context.identity?.sourceIp,
     clientCertificate: clientCertificate(context.identity?.clientCert),
@@ -53,28 +54,64 @@ export function toAuthRequest(event: RequestAuthorizerEvent, nowMs: number): Aut
   };
 }
 
-function collect(
-  multi: Record<string, string[] | undefined> | null | undefined,
-  single: Record<string, string | undefined> | null | undefined,
-  normalize: (name: string) => string,
-): Map<string, string[]> {
-  const values = new Map<string, string[]>();
-  const add = (name: string, list: string[]) => {
-    const key = normalize(name);
-    const earlier = values.get(key);
-    values.set(key, earlier === undefined ? list : earlier.concat(list));
-  };
-  if (multi) {
-    for (const name of Object.keys(multi)) {
-      add(name, multi[name]?.slice() ?? []);
+/**
+ * One of the event's header or query maps, read on demand. The multi-value map wins when
+ * present. With `ignoreCase`, names are matched in lower case and the values of every
+ * spelling of a name are joined in event order, so a header sent twice as `X-A` and `x-a`
+ * still counts as repeated.
+ */
+class EventValues implements RequestValues {
+  private readonly read = new Map<string, readonly string[] | undefined>();
+
+  constructor(
+    private readonly multi: Record<string, string[] | undefined> | null | undefined,
+    private readonly single: Record<string, string | undefined> | null | undefined,
+    private readonly ignoreCase: boolean,
+  ) {}
+
+  get(name: string): readonly string[] | undefined {
+    if (this.read.has(name)) {
+      return this.read.get(name);
     }
-  } else if (single) {
-    for (const name of Object.keys(single)) {
-      const value = single[name];
-      add(name, value === undefined ? [] : [value]);
-    }
+    const values = this.ignoreCase ? this.collectIgnoringCase(name) : this.collectExact(name);
+    this.read.set(name, values);
+    return values;
   }
-  return values;
+
+  private collectExact(name: string): readonly string[] | undefined {
+    if (this.multi) {
+      return Object.hasOwn(this.multi, name) ? (this.multi[name]?.slice() ?? []) : undefined;
+    }
+    if (this.single && Object.hasOwn(this.single, name)) {
+      const value = this.single[name];
+      return value === undefined ? [] : [value];
+    }
+    return undefined;
+  }
+
+  private collectIgnoringCase(name: string): readonly string[] | undefined {
+    // Callers ask in lower case, as header names were lower-cased; other names never match.
+    const source = this.multi ?? this.single;
+    if (!source) {
+      return undefined;
+    }
+    let values: string[] | undefined;
+    for (const key of Object.keys(source)) {
+      if (key.toLowerCase() !== name) {
+        continue;
+      }
+      values ??= [];
+      if (this.multi) {
+        values.push(...(this.multi[key] ?? []));
+      } else {
+        const value = (source as Record<string, string | undefined>)[key];
+        if (value !== undefined) {
+          values.push(value);
+        }
+      }
+    }
+    return values;
+  }
 }
 
 function clientCertificate(

@@ -13,9 +13,9 @@ export interface AuthRequest {
   /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{method}/{path}` of this call. */
   readonly methodArn: string;
   /** Header values by lower-case name; a repeated header keeps every value in order. */
-  readonly headers: ReadonlyMap<string, readonly string[]>;
+  readonly headers: RequestValues;
   /** Query parameter values by name (case-sensitive); a repeated one keeps every value. */
-  readonly query: ReadonlyMap<string, readonly string[]>;
+  readonly query: RequestValues;
   readonly sourceIp?: string;
   /** The client certificate of a mutual TLS connection, as API Gateway passes it. */
   readonly clientCertificate?: ClientCertificateInput;
@@ -30,4 +30,13 @@ export interface ClientCertificateInput {
   readonly serialNumber?: string;
   readonly validFrom?: string;
   readonly validTo?: string;
+}
+
+/**
+ * Values of a request's headers or query parameters by name. A `Map` satisfies it; the
+ * authorizer's own reads the event only for the names a decision asks for.
+ */
+export interface RequestValues {
+  /** Every value of `name` in order, or `undefined` when the request has none. */
+  get(name: string): readonly string[] | undefined;
 }
