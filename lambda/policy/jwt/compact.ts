@@ -12,10 +12,6 @@ export interface CompactJws {
   readonly signature: Buffer;
 }
 
-// Empty is allowed so that `alg: none` tokens reach the algorithm check and its clear code.
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
 /**
  * Splits a compact JWS into header, payload and signature. Rejects anything but three
  * canonical base64url segments whose header and payload are JSON objects.
@@ -26,39 +22,32 @@ export function parseCompactJws(token: string): CompactJws {
       `token is ${token.length} characters, more than the ${MAX_TOKEN_LENGTH} allowed`,
     );
   }
-  const parts = token.split('.');
-  if (parts.length !== 3) {
-    throw malformed(`token has ${parts.length} segments, expected 3`);
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  if (second < 0 || token.indexOf('.', second + 1) >= 0) {
+    throw malformed(`token has ${token.split('.').length} segments, expected 3`);
   }
 
-  const [headerPart, payloadPart, signaturePart] = parts;
-  const header = decodeJsonObject(headerPart, 'header');
-  const payload = decodeJsonObject(payloadPart, 'payload');
-  const signature = decodeSegment(signaturePart, 'signature');
-  return { header, payload, signingInput: `${headerPart}.${payloadPart}`, signature };
+  const signingInput = token.slice(0, second);
+  const header = decodeJsonObject(token.slice(0, first), 'header');
+  const payload = decodeJsonObject(token.slice(first + 1, second), 'payload');
+  const signature = decodeSegment(token.slice(second + 1), 'signature');
+  return { header, payload, signingInput, signature };
 }
 
 /**
  * Decodes one base64url segment. Padding, other alphabets and non-zero trailing bits are
- * rejected, so each byte string has exactly one accepted encoding.
+ * rejected, so each byte string has exactly one accepted encoding. Node's decoder skips
+ * characters outside the alphabet and ignores trailing bits, so the segment is accepted only
+ * when encoding the decoded bytes again gives the same text. That is one native pass, about
+ * as cheap as the alphabet check it replaces, and rejects the same strings.
  */
 function decodeSegment(segment: string, name: string): Buffer {
-  const remainder = segment.length % 4;
-  if (remainder === 1 || !BASE64URL.test(segment) || hasTrailingBits(segment, remainder)) {
+  const bytes = Buffer.from(segment, 'base64url');
+  if (bytes.toString('base64url') !== segment) {
     throw malformed(`token ${name} is not canonical base64url`);
   }
-  return Buffer.from(segment, 'base64url');
-}
-
-/** Tells whether the last character carries bits past the end of the data. */
-function hasTrailingBits(segment: string, remainder: number): boolean {
-  if (remainder === 0) {
-    return false;
-  }
-  const last = ALPHABET.indexOf(segment[segment.length - 1]);
-  // Two leftover characters carry 12 bits for one byte, three carry 18 bits for two bytes.
-  const unusedMask = remainder === 2 ? 0b1111 : 0b11;
-  return (last & unusedMask) !== 0;
+  return bytes;
 }
 
 function decodeJsonObject(segment: string, name: string): Record<string, unknown> {

@@ -281,6 +281,10 @@ describe('bundled authorizer: token validation', () => {
       ['an empty header', `.${payload}.c2ln`],
       ['padding', `${header}=.${payload}.c2ln`],
       ['standard base64 characters', `${header}.${payload}.ab+/`],
+      ['a segment of 4n+1 characters', `${header}.${payload}.c2lnc`],
+      ['a percent-encoded character', `${header}.${payload}.c2%3D`],
+      ['a non-ASCII character', `${header}.${payload}.c2l\u00e9`],
+      ['padding inside a segment', `${header}.${payload}.c2==c2ln`],
       [
         'non-canonical trailing bits',
         `${encodeSegment('{"alg":"RS256"}').slice(0, -1)}B.${payload}.c2ln`,
@@ -334,10 +338,25 @@ describe('bundled authorizer: token validation', () => {
       expect(call.outcome).toBe('allow');
     });
 
+    test('accepts a tab and a line break around the token', async () => {
+      const authorizer = authorizerWith();
+      const event = requestEvent({ headers: { authorization: `Bearer\t${validToken()}\r\n` } });
+
+      const call = await invoke(authorizer, event);
+
+      expect(call.outcome).toBe('allow');
+    });
+
     test.each([
       ['another scheme', (token: string) => `Basic ${token}`],
       ['no scheme', (token: string) => token],
       ['a second word after the token', (token: string) => `Bearer ${token} extra`],
+      ['a second word after a tab', (token: string) => `Bearer ${token}\textra`],
+      ['the scheme alone', () => 'Bearer'],
+      ['the scheme and spaces only', () => 'Bearer   '],
+      ['the scheme glued to the token', (token: string) => `Bearer${token}`],
+      ['a longer scheme word', (token: string) => `Bearers ${token}`],
+      ['a scheme word split by a space', (token: string) => `Bea rer ${token}`],
     ])('rejects an authorization header with %s', async (_name, build) => {
       const authorizer = authorizerWith();
 
