@@ -1,14 +1,21 @@
+import { X509Certificate } from 'node:crypto';
 import type { AuthorizerConfig } from '../../../lambda/policy/config';
 import {
   AccessReport,
+  BasicAccessReport,
   ClaimCheckReport,
+  ClientCertificateAccessReport,
   EffectivePolicyReport,
   JwtAccessReport,
   OperationReport,
+  SubscriptionKeyAccessReport,
+  TokenSourceReport,
 } from '../../../lib/report/model';
 import { Invocation, LoadedAuthorizer, iamResourceMatches, invoke } from '../../support/authorizer';
+import { IssuedCertificate } from '../../support/certificates';
 import { requestEvent } from '../../support/events';
 import { SigningKey, nowSeconds, signJwt } from '../../support/jwt';
+import type { PreparedCallers } from './callers';
 
 /**
  * One request built from what the report lists for an operation, with the outcome the
@@ -21,13 +28,28 @@ export interface Probe {
   readonly operation: OperationReport;
   readonly expected: 'allow' | 'deny';
   readonly credentials: Credentials;
+  /** True when the probe runs while the token broker cannot supply any credential. */
+  readonly brokerDown?: boolean;
 }
 
-/** Where a probe puts its token, if it has one. */
-type Credentials = {
-  readonly token?: string;
-  readonly source?: JwtAccessReport['tokenSources'][number];
-};
+/** What a probe presents: headers, query parameters and a client certificate. */
+export interface Credentials {
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly certificate?: IssuedCertificate;
+}
+
+/** A described set of credentials. */
+type Labelled = readonly [description: string, credentials: Credentials];
+
+/**
+ * The probes of one requirement: `allow[0]` meets every listed item, further entries meet
+ * them another listed way, and each `deny` entry lacks or breaks one listed item.
+ */
+interface Variants {
+  readonly allow: Labelled[];
+  readonly deny: Labelled[];
+}
 
 /**
  * Returns a copy of the config whose validators trust only `key`, so the test can sign
@@ -44,14 +66,15 @@ export function trustTestKey(config: AuthorizerConfig, key: SigningKey): Authori
 }
 
 /**
- * Derives the probes for every operation in the report. An operation whose requirement a
- * signed token alone cannot meet, such as a subscription key or a client certificate, gets
- * only the probe without credentials. An operation whose backend needs a token broker
- * credential gets no probe that expects an allow. Both kinds are returned in `denyOnly`.
+ * Derives the probes for every operation in the report. Without `callers`, an operation
+ * whose requirement a signed token alone cannot meet gets only probes that expect a denial,
+ * and so does an operation whose backend needs a token broker credential. Such operations
+ * are returned in `denyOnly`.
  */
 export function probesFor(
   report: EffectivePolicyReport,
   key: SigningKey,
+  callers?: PreparedCallers,
 ): { probes: Probe[]; denyOnly: string[] } {
   const probes: Probe[] = [];
   const denyOnly: string[] = [];
@@ -62,47 +85,200 @@ export function probesFor(
       const brokered = operation.backend.authentication.some(
         (auth) => auth.kind === 'brokerCredential',
       );
-      const add = (description: string, expected: Probe['expected'], credentials: Credentials) => {
-        if (brokered && expected === 'allow') {
-          return;
-        }
+      const add = (
+        description: string,
+        expected: Probe['expected'],
+        credentials: Credentials,
+        brokerDown = false,
+      ) => {
         probes.push({
           description: `${name}: ${description}`,
           api: api.key,
           operation,
           expected,
           credentials,
+          brokerDown,
         });
       };
-      if (!addProbes(operation.access, key, add)) {
+      const variants = variantsOf(operation.access, { key, callers, operation });
+      if (!variants || (brokered && !callers?.brokered)) {
         add('a request with no credentials', 'deny', {});
+        variants?.deny.forEach(([description, credentials]) =>
+          add(description, 'deny', credentials),
+        );
         denyOnly.push(name);
-      } else if (brokered) {
-        denyOnly.push(name);
+        continue;
+      }
+      variants.allow.forEach(([description, credentials]) =>
+        add(description, 'allow', credentials),
+      );
+      variants.deny.forEach(([description, credentials]) => add(description, 'deny', credentials));
+      if (brokered) {
+        const [description, credentials] = variants.allow[0];
+        add(`${description}, while the token broker cannot answer`, 'deny', credentials, true);
       }
     }
   }
   return { probes, denyOnly };
 }
 
-type AddProbe = (
-  description: string,
-  expected: Probe['expected'],
-  credentials: Credentials,
-) => void;
+interface ProbeContext {
+  readonly key: SigningKey;
+  readonly callers?: PreparedCallers;
+  readonly operation: OperationReport;
+}
 
-function addProbes(access: AccessReport, key: SigningKey, add: AddProbe): boolean {
-  if (access.kind === 'anonymous') {
-    add('a request with no credentials', 'allow', {});
-    return true;
+/** Returns the probes of a requirement, or undefined when the test cannot build its caller. */
+function variantsOf(access: AccessReport, context: ProbeContext): Variants | undefined {
+  switch (access.kind) {
+    case 'anonymous':
+      return { allow: [['a request with no credentials', {}]], deny: [] };
+    case 'jwt':
+      return jwtVariants(access, context.key);
+    case 'subscriptionKey':
+      return context.callers && subscriptionKeyVariants(access, context.callers, context.operation);
+    case 'clientCertificate':
+      return context.callers && certificateVariants(access, context.callers);
+    case 'basic':
+      return context.callers && basicVariants(access, context.callers);
+    case 'allOf':
+      return allOfVariants(access.of.map((part) => variantsOf(part, context)));
+    default:
+      return undefined;
   }
-  if (access.kind !== 'jwt') {
-    return false;
+}
+
+/**
+ * Every part must pass: the allowed caller presents what each part's allowed caller does, and
+ * each denied variant of one part comes with what every other part needs.
+ */
+function allOfVariants(parts: (Variants | undefined)[]): Variants | undefined {
+  if (parts.length === 0 || parts.some((part) => part === undefined)) return undefined;
+  const all = parts as Variants[];
+  const othersOf = (index: number) =>
+    merge(...all.filter((_, other) => other !== index).map((part) => part.allow[0][1]));
+  const allow: Labelled[] = [
+    [all.map((part) => part.allow[0][0]).join(' and '), merge(...all.map((p) => p.allow[0][1]))],
+  ];
+  const deny: Labelled[] = [];
+  all.forEach((part, index) => {
+    const others = othersOf(index);
+    part.allow
+      .slice(1)
+      .forEach(([description, credentials]) =>
+        allow.push([`${description}, with the other requirements met`, merge(others, credentials)]),
+      );
+    part.deny.forEach(([description, credentials]) =>
+      deny.push([`${description}, with the other requirements met`, merge(others, credentials)]),
+    );
+  });
+  return { allow, deny };
+}
+
+/** Combines credentials. A later header, parameter or certificate replaces an earlier one. */
+function merge(...sets: Credentials[]): Credentials {
+  return {
+    headers: Object.assign({}, ...sets.map((set) => set.headers ?? {})) as Record<string, string>,
+    query: Object.assign({}, ...sets.map((set) => set.query ?? {})) as Record<string, string>,
+    certificate: sets.reduce<IssuedCertificate | undefined>(
+      (found, set) => set.certificate ?? found,
+      undefined,
+    ),
+  };
+}
+
+function subscriptionKeyVariants(
+  access: SubscriptionKeyAccessReport,
+  callers: PreparedCallers,
+  operation: OperationReport,
+): Variants | undefined {
+  const listed = operation.products
+    .map((product) => product.productId)
+    .filter((id): id is string => id !== null);
+  const keyOf = (productId: string) => callers.subscriptionKey(access.registry, productId);
+  const usable = listed.filter((id) => keyOf(id) !== undefined);
+  if (usable.length === 0) return undefined;
+
+  const inHeader = (value: string) => ({ headers: { [access.header]: value } });
+  const allow: Labelled[] = usable.map((id) => [
+    `a key of product ${id} in header ${access.header}`,
+    inHeader(keyOf(id)!),
+  ]);
+  if (access.queryParameter !== null) {
+    allow.push([
+      `a key of product ${usable[0]} in query parameter ${access.queryParameter}`,
+      { query: { [access.queryParameter]: keyOf(usable[0])! } },
+    ]);
   }
 
+  const deny: Labelled[] = [];
+  const noKey: Labelled = ['a request with no subscription key', {}];
+  (access.optional ? allow : deny).push(noKey);
+  deny.push(['a subscription key not in the registry', inHeader(`ghk_${'0'.repeat(40)}`)]);
+  for (const product of operation.products) {
+    const waiting = product.productId
+      ? callers.pendingSubscriptionKey(access.registry, product.productId)
+      : undefined;
+    if (product.approvalRequired && waiting) {
+      deny.push([`a key of product ${product.productId} that awaits approval`, inHeader(waiting)]);
+    }
+  }
+  for (const other of callers.productsOf(access.registry).filter((id) => !listed.includes(id))) {
+    deny.push([
+      `a key of product ${other}, which the report does not list`,
+      inHeader(keyOf(other)!),
+    ]);
+  }
+  return { allow, deny };
+}
+
+function certificateVariants(
+  access: ClientCertificateAccessReport,
+  callers: PreparedCallers,
+): Variants | undefined {
+  const set = callers.certificatesFor(access);
+  if (!set) return undefined;
+  return {
+    allow: [
+      ['a certificate from a listed CA with a listed identity', { certificate: set.allowed }],
+    ],
+    deny: [
+      ['a request with no client certificate', {}],
+      ...set.denied.map(([description, certificate]): Labelled => [description, { certificate }]),
+    ],
+  };
+}
+
+function basicVariants(access: BasicAccessReport, callers: PreparedCallers): Variants | undefined {
+  const user = callers.basicUser(access.userStore);
+  if (!user) return undefined;
+  const basic = (pair: string) => ({
+    headers: { Authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` },
+  });
+  return {
+    allow: [
+      [
+        `Basic credentials of a user in ${access.userStore}`,
+        basic(`${user.user}:${user.password}`),
+      ],
+    ],
+    deny: [
+      ['a request with no Basic credentials', {}],
+      ['Basic credentials with a wrong password', basic(`${user.user}:${user.password}x`)],
+      ['Basic credentials of a user not in the store', basic(`someone-else:${user.password}`)],
+    ],
+  };
+}
+
+function jwtVariants(access: JwtAccessReport, key: SigningKey): Variants {
+  const allow: Labelled[] = [];
+  const deny: Labelled[] = [];
+  const add = (description: string, expected: Probe['expected'], credentials: Credentials) => {
+    (expected === 'allow' ? allow : deny).push([description, credentials]);
+  };
   const claims = claimsFor(access);
   const source = access.tokenSources[0];
-  const sign = (payload: Record<string, unknown>) => ({ token: signJwt(key, payload), source });
+  const sign = (payload: Record<string, unknown>) => placeToken(signJwt(key, payload), source);
   add('a token with every listed claim', 'allow', sign(claims));
   add('a request with no token', 'deny', {});
   add(
@@ -142,7 +318,18 @@ function addProbes(access: AccessReport, key: SigningKey, add: AddProbe): boolea
       );
     }
   }
-  return true;
+  return { allow, deny };
+}
+
+/** Puts a token in the location from which, per the report, the authorizer reads it. */
+function placeToken(token: string, source: TokenSourceReport): Credentials {
+  if (source.in === 'header') {
+    return { headers: { [source.name]: source.scheme ? `${source.scheme} ${token}` : token } };
+  }
+  if (source.in === 'query') {
+    return { query: { [source.name]: token } };
+  }
+  return { headers: { cookie: `${source.name}=${token}` } };
 }
 
 /** Builds the claims of a token that meets every requirement the report lists. */
@@ -212,24 +399,14 @@ export async function runProbe(
   probe: Probe,
 ): Promise<string | undefined> {
   const { operation } = probe;
-  const headers: Record<string, string> = {};
-  const query: Record<string, string> = {};
-  const { token, source } = probe.credentials;
-  if (token && source) {
-    if (source.in === 'header') {
-      headers[source.name] = source.scheme ? `${source.scheme} ${token}` : token;
-    } else if (source.in === 'query') {
-      query[source.name] = token;
-    } else {
-      headers.cookie = `${source.name}=${token}`;
-    }
-  }
+  const { headers = {}, query = {}, certificate } = probe.credentials;
   const event = requestEvent({
     api: probe.api,
     method: operation.method === 'ANY' ? 'GET' : operation.method,
     resource: operation.path,
-    headers,
-    query,
+    headers: { ...headers },
+    query: { ...query },
+    clientCert: certificate && clientCertOf(certificate),
   });
 
   const result = await invoke(authorizer, event);
@@ -238,6 +415,18 @@ export async function runProbe(
   return outcome === probe.expected
     ? undefined
     : `${probe.description}: report predicts ${probe.expected}, authorizer said ${result.outcome} (${String(result.log.code ?? '')})`;
+}
+
+/** Builds the `clientCert` fields that API Gateway fills from a mutual TLS handshake. */
+function clientCertOf(certificate: IssuedCertificate): Record<string, unknown> {
+  const x509 = new X509Certificate(certificate.pem);
+  return {
+    clientCertPem: certificate.pem,
+    subjectDN: x509.subject.split('\n').reverse().join(','),
+    issuerDN: x509.issuer.split('\n').reverse().join(','),
+    serialNumber: x509.serialNumber,
+    validity: { notBefore: x509.validFrom, notAfter: x509.validTo },
+  };
 }
 
 function allowsRequest(result: Invocation, methodArn: string): boolean {
