@@ -1,6 +1,5 @@
 import { Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import {
   AccessPolicy,
@@ -13,6 +12,7 @@ import {
   JwtValidator,
   TokenBroker,
 } from '../../lib';
+import { createExampleWebAcl } from '../shared/web-acl';
 
 const IDENTITY_PROVIDER = 'https://login.example.com';
 
@@ -48,7 +48,7 @@ export class BackendCredentialsStack extends Stack {
     this.broker = new TokenBroker(this, 'Broker', { sharedCache: true });
     this.gateway = new Gateway(this, 'Gateway', {
       authorizerBundlePath: props.authorizerBundlePath,
-      webAclArn: createWebAcl(this).attrArn,
+      webAclArn: createExampleWebAcl(this, 'WebAcl', { metricName: 'backend-credentials' }).attrArn,
     });
 
     // Basic in, Basic out: the legacy backend trusts only the gateway's own password.
@@ -113,29 +113,4 @@ export class BackendCredentialsStack extends Stack {
       });
     }
   }
-}
-
-/** Creates a regional web ACL with AWS's common rule set. */
-function createWebAcl(scope: Construct): wafv2.CfnWebACL {
-  const visibility = (metricName: string) => ({
-    cloudWatchMetricsEnabled: true,
-    metricName,
-    sampledRequestsEnabled: true,
-  });
-  return new wafv2.CfnWebACL(scope, 'WebAcl', {
-    scope: 'REGIONAL',
-    defaultAction: { allow: {} },
-    visibilityConfig: visibility('backend-credentials'),
-    rules: [
-      {
-        name: 'common-rule-set',
-        priority: 0,
-        overrideAction: { none: {} },
-        statement: {
-          managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' },
-        },
-        visibilityConfig: visibility('common-rule-set'),
-      },
-    ],
-  });
 }

@@ -1,7 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
-import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { AccessPolicy, Backend, Gateway, JwtKeys, JwtValidator } from '../../lib';
+import { createExampleWebAcl } from '../shared/web-acl';
 
 /** Entra ID tenants whose employees may call the API. */
 const TENANTS = ['11111111-2222-3333-4444-555555555555'];
@@ -42,7 +42,10 @@ export class IntranetSsoStack extends Stack {
 
     this.gateway = new Gateway(this, 'Gateway', {
       defaultPolicy: AccessPolicy.jwt(sso),
-      webAclArn: createWebAcl(this).attrArn,
+      webAclArn: createExampleWebAcl(this, 'WebAcl', {
+        metricName: 'intranet-sso',
+        requestsPerIpPerFiveMinutes: 2000,
+      }).attrArn,
       authorizerBundlePath: props.authorizerBundlePath,
     });
 
@@ -65,36 +68,4 @@ export class IntranetSsoStack extends Stack {
       policy: AccessPolicy.anonymous(),
     });
   }
-}
-
-/** Creates a regional web ACL with AWS's common rule set and a per-IP rate limit. */
-function createWebAcl(scope: Construct): wafv2.CfnWebACL {
-  const visibility = (metricName: string) => ({
-    cloudWatchMetricsEnabled: true,
-    metricName,
-    sampledRequestsEnabled: true,
-  });
-  return new wafv2.CfnWebACL(scope, 'WebAcl', {
-    scope: 'REGIONAL',
-    defaultAction: { allow: {} },
-    visibilityConfig: visibility('intranet-sso'),
-    rules: [
-      {
-        name: 'common-rule-set',
-        priority: 0,
-        overrideAction: { none: {} },
-        statement: {
-          managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' },
-        },
-        visibilityConfig: visibility('common-rule-set'),
-      },
-      {
-        name: 'rate-per-ip',
-        priority: 1,
-        action: { block: {} },
-        statement: { rateBasedStatement: { limit: 2000, aggregateKeyType: 'IP' } },
-        visibilityConfig: visibility('rate-per-ip'),
-      },
-    ],
-  });
 }

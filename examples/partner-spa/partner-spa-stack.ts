@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import {
   AccessPolicy,
@@ -16,6 +15,7 @@ import {
   TrustStore,
   TrustStoreCertificate,
 } from '../../lib';
+import { createExampleWebAcl } from '../shared/web-acl';
 
 const SPA_ORIGIN = 'https://app.partner.example';
 const LEGACY_BACKEND = 'https://legacy-orders.internal.example.com';
@@ -59,7 +59,11 @@ export class PartnerSpaStack extends Stack {
       forwardClaims: [{ claim: 'sub', header: 'X-Partner-User' }],
     });
 
-    const webAclArn = partnerWebAcl(this).attrArn;
+    const webAclArn = createExampleWebAcl(this, 'PartnerWebAcl', {
+      metricName: 'partner-gateways',
+      managedRuleGroup: 'AWSManagedRulesKnownBadInputsRuleSet',
+      requestsPerIpPerFiveMinutes: 1000,
+    }).attrArn;
     this.spaGateway = new Gateway(this, 'SpaGateway', {
       defaultPolicy: AccessPolicy.jwt(partnerIdp),
       webAclArn,
@@ -141,39 +145,4 @@ function addCorsPreflight(restApi: apigw.RestApi, paths: string[]): void {
       allowHeaders: ['Authorization', 'Content-Type'],
     });
   }
-}
-
-/** Creates a regional web ACL: AWS's known-bad-inputs rule group and a limit per client IP. */
-function partnerWebAcl(scope: Construct): wafv2.CfnWebACL {
-  const metrics = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
-    metricName,
-    cloudWatchMetricsEnabled: true,
-    sampledRequestsEnabled: true,
-  });
-  return new wafv2.CfnWebACL(scope, 'PartnerWebAcl', {
-    scope: 'REGIONAL',
-    defaultAction: { allow: {} },
-    visibilityConfig: metrics('partner-gateways'),
-    rules: [
-      {
-        name: 'known-bad-inputs',
-        priority: 0,
-        overrideAction: { none: {} },
-        statement: {
-          managedRuleGroupStatement: {
-            vendorName: 'AWS',
-            name: 'AWSManagedRulesKnownBadInputsRuleSet',
-          },
-        },
-        visibilityConfig: metrics('known-bad-inputs'),
-      },
-      {
-        name: 'requests-per-client-ip',
-        priority: 1,
-        action: { block: {} },
-        statement: { rateBasedStatement: { limit: 1000, aggregateKeyType: 'IP' } },
-        visibilityConfig: metrics('requests-per-client-ip'),
-      },
-    ],
-  });
 }

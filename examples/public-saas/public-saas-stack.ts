@@ -1,7 +1,6 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import {
   AccessPolicy,
@@ -13,6 +12,7 @@ import {
   SubscriptionPersonaRoles,
   SubscriptionRegistry,
 } from '../../lib';
+import { createExampleWebAcl } from '../shared/web-acl';
 
 export interface PublicSaasStackProps extends StackProps {
   /**
@@ -52,7 +52,10 @@ export class PublicSaasStack extends Stack {
 
     this.gateway = new Gateway(this, 'Gateway', {
       defaultPolicy: anyKey,
-      webAclArn: createWebAcl(this).attrArn,
+      webAclArn: createExampleWebAcl(this, 'WebAcl', {
+        metricName: 'public-saas',
+        requestsPerIpPerFiveMinutes: 3000,
+      }).attrArn,
       authorizerBundlePath: props.authorizerBundlePath,
     });
     const backend = 'https://backend.saas.example.com';
@@ -112,36 +115,4 @@ export class PublicSaasStack extends Stack {
       assumedBy: new iam.AccountRootPrincipal(),
     });
   }
-}
-
-/** Creates a regional web ACL with AWS's common rule set and a per-IP rate limit. */
-function createWebAcl(scope: Construct): wafv2.CfnWebACL {
-  const metrics = (metricName: string) => ({
-    cloudWatchMetricsEnabled: true,
-    metricName,
-    sampledRequestsEnabled: true,
-  });
-  return new wafv2.CfnWebACL(scope, 'WebAcl', {
-    scope: 'REGIONAL',
-    defaultAction: { allow: {} },
-    visibilityConfig: metrics('public-saas'),
-    rules: [
-      {
-        name: 'aws-common-rules',
-        priority: 0,
-        overrideAction: { none: {} },
-        statement: {
-          managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' },
-        },
-        visibilityConfig: metrics('aws-common-rules'),
-      },
-      {
-        name: 'requests-per-ip',
-        priority: 1,
-        action: { block: {} },
-        statement: { rateBasedStatement: { limit: 3000, aggregateKeyType: 'IP' } },
-        visibilityConfig: metrics('requests-per-ip'),
-      },
-    ],
-  });
 }
