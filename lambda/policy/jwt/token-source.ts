@@ -40,8 +40,8 @@ const WHITESPACE = /\s/;
 /**
  * Splits `<scheme> <token>`, comparing the scheme case-insensitively (RFC 9110, section 11.1).
  * Whitespace is JavaScript's `\s` throughout, as `trim` uses. Slicing at the scheme's length
- * and scanning the token once for whitespace costs about a fifth less than one regular
- * expression with captures.
+ * and scanning the token once for whitespace took 1.2 us against 1.5 us for one regular
+ * expression with captures, in a one-off measurement on 800-character headers.
  */
 function stripScheme(value: string, scheme: string): string {
   const trimmed = value.trim();

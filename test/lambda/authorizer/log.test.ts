@@ -76,7 +76,7 @@ describe('decisionLine', () => {
     });
   });
 
-  test('writes an internal error at ERROR and names the request when no operation matched', () => {
+  test('logs an internal error without operation at ERROR', () => {
     const failure = new AccessDenied('INTERNAL_ERROR', 403, 'config not loaded');
 
     const entry = JSON.parse(decisionLine(deny(failure, false), { ...request, api: 'x' }, 0));
