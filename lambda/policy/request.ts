@@ -1,6 +1,6 @@
 /**
- * A request as the policy sees it: the parts of an API Gateway REQUEST authorizer event that
- * a decision may read, normalized by the handler so the policy never touches the raw event.
+ * The parts of an API Gateway REQUEST authorizer event that a decision may read, normalized
+ * by the handler so the policy never touches the raw event.
  */
 export interface AuthRequest {
   readonly requestId: string;

@@ -82,7 +82,7 @@ export interface TokenExchangeBackendAuthOptions extends OAuthBackendAuthOptions
 }
 
 /**
- * How the gateway authenticates to a backend. Apply it with `policy()`, which wraps the
+ * The credential the gateway presents to a backend. Apply it with `policy()`, which wraps the
  * caller's access policy, at API or operation scope.
  *
  * The credential reaches the backend in the `Authorization` header (or the configured one),

@@ -38,9 +38,9 @@ export function parseCompactJws(token: string): CompactJws {
 /**
  * Decodes one base64url segment. Padding, other alphabets and non-zero trailing bits are
  * rejected, so each byte string has exactly one accepted encoding. Node's decoder skips
- * characters outside the alphabet and ignores trailing bits, so the segment is accepted only
- * when encoding the decoded bytes again gives the same text, which rejects the same strings
- * as an alphabet regex and a trailing-bits check, and measured about 3% cheaper than them.
+ * characters outside the alphabet and ignores trailing bits. So a segment is accepted only
+ * when encoding the decoded bytes again gives the same text. That rejects the same strings
+ * as an alphabet regex plus a trailing-bits check, and measured about 3% cheaper.
  */
 function decodeSegment(segment: string, name: string): Buffer {
   const bytes = Buffer.from(segment, 'base64url');
