@@ -1,7 +1,6 @@
 // Cold-start child: plain CommonJS, so nothing but node itself loads before the bundle.
 // It requires one bundle, makes one decision, and reports both times to the parent.
 'use strict';
-/* global require */
 /* eslint-disable @typescript-eslint/no-require-imports */
 
 process.once('message', async ({ bundle, event }) => {
