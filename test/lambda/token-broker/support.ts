@@ -33,6 +33,7 @@ export async function bundleHandler(name: string): Promise<string> {
 
 /** Copies a bundle beside a `config.json` and requires it, as a new execution environment. */
 export function loadBundle<T>(bundle: string, config: unknown): { module: T; dispose(): void } {
+  mkdirSync(TMP, { recursive: true });
   const directory = mkdtempSync(join(TMP, 'instance-'));
   copyFileSync(bundle, join(directory, 'index.js'));
   writeFileSync(join(directory, 'config.json'), JSON.stringify(config));
