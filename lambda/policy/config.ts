@@ -50,7 +50,7 @@ export interface OperationConfig {
   readonly backendCredential?: BackendCredentialConfig;
 }
 
-/** What a caller must present to reach an operation. */
+/** The credentials a caller must present to reach an operation. */
 export type AccessRequirement =
   | AnonymousRequirement
   | JwtRequirement
@@ -171,7 +171,7 @@ export type CertificateRevocationConfig =
       /** Whether to fetch CRLs from the certificate's HTTP distribution points. */
       readonly fetchDistributionPoints: boolean;
       readonly fetchTimeoutMs: number;
-      /** Longest time a fetched CRL is used; a CRL's own `nextUpdate` may cut it shorter. */
+      /** Maximum time a fetched CRL is used; a CRL's own `nextUpdate` may cut it shorter. */
       readonly cacheSeconds: number;
       /** Deny a certificate that no shipped or fetched CRL covers. */
       readonly requireCrl: boolean;
@@ -201,7 +201,7 @@ export interface SubscriptionKeyRequirement {
 /** Where the authorizer finds one subscription registry, and what its products cover. */
 export interface SubscriptionRegistryConfig {
   /**
-   * Environment variable of the authorizer function that holds the DynamoDB table name,
+   * Environment variable of the authorizer function that contains the DynamoDB table name,
    * which is only known at deploy time.
    */
   readonly tableNameVariable: string;
@@ -213,7 +213,7 @@ export interface SubscriptionRegistryConfig {
 
 /**
  * One claim check. The claim may be a string, a space-separated string (`scope`), or an
- * array of strings (`roles`); it passes when it contains all, or any, of `values`.
+ * array of strings (`roles`). It passes when it contains all, or any, of `values`.
  */
 export interface ClaimCheckConfig {
   /** Claim name; a dot separates nested names, as in `realm_access.roles`. */
@@ -246,7 +246,7 @@ export interface JwtValidatorConfig {
   readonly requireExpiry: boolean;
   /** Oldest `iat` accepted, in seconds; absent means no age limit. */
   readonly maxTokenAgeSeconds?: number;
-  /** Where the token is read from, tried in order; the first source present is used. */
+  /** Token locations, tried in order; the first source present is used. */
   readonly tokenSources: readonly TokenSourceConfig[];
   /** Claim checks every token of this validator must pass. */
   readonly claims: readonly ClaimCheckConfig[];
@@ -263,7 +263,7 @@ export interface JwtValidatorConfig {
 export type IssuerConfig =
   | { readonly kind: 'exact'; readonly issuer: string }
   /**
-   * A multi-tenant issuer: `template` holds one `{tenant}` placeholder, and only the listed
+   * A multi-tenant issuer: `template` contains one `{tenant}` placeholder, and only the listed
    * tenants are accepted.
    */
   | { readonly kind: 'pattern'; readonly template: string; readonly tenants: readonly string[] };

@@ -4,9 +4,9 @@ import { AuthRequest } from './request';
 /** Values passed to the backend through `$context.authorizer.*`; never a caller's secret. */
 export type AuthorizerContext = Record<string, string | number | boolean>;
 
-/** What a passed requirement contributes to the authorizer's answer. */
+/** The part of the authorizer's response that a passed requirement contributes. */
 export interface Grant {
-  /** Who the caller is, for `principalId` and the access log. */
+  /** Caller identity, for `principalId` and the access log. */
   readonly principalId?: string;
   readonly context: AuthorizerContext;
   /** API key value that API Gateway meters against a usage plan. */

@@ -32,7 +32,7 @@ export interface CredentialBrokerOptions {
   readonly policy: CachePolicyConfig;
   readonly fetch: CredentialFetcher;
   readonly sharedCache?: SharedCredentialCache;
-  /** Called when the shared cache fails, with an error that holds no credential. */
+  /** Called when the shared cache fails, with an error that contains no credential. */
   readonly onSharedCacheError?: (error: unknown) => void;
   /** Current time in seconds since the epoch. */
   readonly clock?: () => number;
@@ -173,7 +173,7 @@ export class CredentialBroker {
 
 /**
  * Returns the cache key of a request. A subject token is hashed, so neither the memory nor
- * the shared cache holds it in the clear.
+ * the shared cache contains it in the clear.
  */
 export function cacheKey(connection: string, subjectToken: string | undefined): string {
   if (subjectToken === undefined) {

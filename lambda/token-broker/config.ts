@@ -21,11 +21,11 @@ export interface CachePolicyConfig {
   readonly expiryMarginSeconds: number;
   /** Lifetime assumed when a token response has no `expires_in`. */
   readonly defaultLifetimeSeconds: number;
-  /** Upper bound on any lifetime, whatever `expires_in` says. */
+  /** Upper bound on any lifetime, whatever `expires_in` states. */
   readonly maxLifetimeSeconds: number;
   /** First wait after a failed fetch; it doubles on each further failure. */
   readonly failureBackoffSeconds: number;
-  /** Longest wait after repeated failures. */
+  /** Maximum wait after repeated failures. */
   readonly maxFailureBackoffSeconds: number;
 }
 

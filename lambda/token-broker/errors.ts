@@ -18,11 +18,11 @@ export type BrokerErrorCode =
   | 'INVALID_REQUEST'
   /** A secret could not be read or does not hold what the connection needs. */
   | 'SECRET_UNAVAILABLE'
-  /** The token endpoint could not be reached, timed out or answered with a 5xx status. */
+  /** The token endpoint could not be reached, timed out or returned a 5xx status. */
   | 'PROVIDER_UNAVAILABLE'
-  /** The token endpoint answered with an OAuth error, such as `invalid_client`. */
+  /** The token endpoint returned an OAuth error, such as `invalid_client`. */
   | 'PROVIDER_REJECTED'
-  /** The token endpoint answered 200 with a body that is not a usable token response. */
+  /** The token endpoint returned 200 with a body that is not a usable token response. */
   | 'PROVIDER_MALFORMED'
   /** A recent failure is remembered, so the provider is not asked again yet. */
   | 'PROVIDER_BACKOFF';

@@ -203,7 +203,7 @@ export class Api extends Construct {
     return groupId;
   }
 
-  /** Acknowledges the cdk-nag AwsSolutions findings that Gatehouse answers in its own way. */
+  /** Acknowledges the cdk-nag AwsSolutions findings that Gatehouse addresses in its own way. */
   private acknowledgeNagFindings(): void {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-COG4',

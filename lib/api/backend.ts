@@ -62,7 +62,7 @@ export abstract class Backend {
     return new LambdaBackend(handler);
   }
 
-  /** Answers every request from API Gateway itself, for tests and placeholders. */
+  /** Responds to every request from API Gateway itself, for tests and placeholders. */
   public static mock(options: MockBackendOptions = {}): Backend {
     return new MockBackend(options);
   }

@@ -8,7 +8,7 @@ import {
 import { GatehouseValidationError } from './errors';
 
 /**
- * A JWT validator as an access policy sees it. `JwtValidator` implements it; the gateway
+ * The view of a JWT validator that an access policy uses. `JwtValidator` implements it; the gateway
  * calls `_compile()` once per validator it uses.
  */
 export interface IJwtValidator extends IConstruct {

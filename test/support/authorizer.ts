@@ -5,7 +5,7 @@ import type { AuthorizerConfig } from '../../lambda/policy/config';
 
 const BUNDLE = join(__dirname, '..', '..', 'dist', 'bundles', 'authorizer', 'index.js');
 
-/** The bundled handler's answer, typed loosely because tests inspect it field by field. */
+/** The bundled handler's result, typed loosely because tests inspect it field by field. */
 export interface AuthorizerResultShape {
   principalId: string;
   policyDocument: {
@@ -91,7 +91,7 @@ export interface Invocation {
   readonly rawLog: string;
 }
 
-/** Calls the handler once and classifies its answer; never rejects. */
+/** Calls the handler once and classifies its result; never rejects. */
 export async function invoke(authorizer: LoadedAuthorizer, event: unknown): Promise<Invocation> {
   const logs = captureLogs();
   try {
