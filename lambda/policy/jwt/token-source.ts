@@ -39,9 +39,9 @@ const WHITESPACE = /\s/;
 
 /**
  * Splits `<scheme> <token>`, comparing the scheme case-insensitively (RFC 9110, section 11.1).
- * Whitespace is JavaScript's `\s` throughout, as `trim` uses. Slicing at the scheme's length
- * and scanning the token once for whitespace took 1.2 us against 1.5 us for one regular
- * expression with captures, in a one-off measurement on 800-character headers.
+ * Whitespace is JavaScript's `\s` throughout, as `trim` uses. Whitespace inside the token is
+ * left to the JWS parser, which refuses any character outside base64url and the two dots;
+ * scanning the token for it here as well cost about 1 us on an 800-character header.
  */
 function stripScheme(value: string, scheme: string): string {
   const trimmed = value.trim();
@@ -51,8 +51,7 @@ function stripScheme(value: string, scheme: string): string {
     !WHITESPACE.test(trimmed.charAt(scheme.length)) ||
     token === '' ||
     WHITESPACE.test(prefix) ||
-    prefix.toLowerCase() !== scheme.toLowerCase() ||
-    WHITESPACE.test(token)
+    prefix.toLowerCase() !== scheme.toLowerCase()
   ) {
     throw malformed(`authorization header does not have the form "${scheme} <token>"`);
   }

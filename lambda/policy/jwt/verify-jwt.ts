@@ -27,10 +27,14 @@ export async function verifyJwt(
 ): Promise<JwtClaims> {
   const seen = verified?.get(token, now);
   if (seen !== undefined) {
-    const { key } = await selectKey(seen.header, validator, keySet, now).catch((error) => {
+    let key: VerificationKey;
+    try {
+      const selected = selectKey(seen.header, validator, keySet, now);
+      ({ key } = selected instanceof Promise ? await selected : selected);
+    } catch (error) {
       verified?.delete(token);
       throw error;
-    });
+    }
     if (key === seen.key) {
       checkRegisteredClaims(seen.payload, validator, now);
       return seen.payload;
@@ -39,7 +43,8 @@ export async function verifyJwt(
   }
 
   const jws = parseCompactJws(token);
-  const { spec, key } = await selectKey(jws.header, validator, keySet, now);
+  const selected = selectKey(jws.header, validator, keySet, now);
+  const { spec, key } = selected instanceof Promise ? await selected : selected;
   if (!verifySignature(spec, key.key, jws.signingInput, jws.signature)) {
     throw new AccessDenied(
       'SIGNATURE_INVALID',
@@ -52,13 +57,22 @@ export async function verifyJwt(
   return jws.payload;
 }
 
-/** Checks the header's `alg`, `crit` and `kid`, and finds the one key that may verify it. */
-async function selectKey(
+interface SelectedKey {
+  readonly spec: AlgorithmSpec;
+  readonly key: VerificationKey;
+}
+
+/**
+ * Checks the header's `alg`, `crit` and `kid`, and finds the one key that may verify it.
+ * Returns without a promise when the key set holds the keys already, so a warm decision
+ * awaits nothing here.
+ */
+function selectKey(
   header: Readonly<Record<string, unknown>>,
   validator: JwtValidatorConfig,
   keySet: KeySet,
   now: number,
-): Promise<{ spec: AlgorithmSpec; key: VerificationKey }> {
+): SelectedKey | Promise<SelectedKey> {
   const { alg, kid, crit } = header;
   const allowed = typeof alg === 'string' && (validator.algorithms as string[]).includes(alg);
   const spec = allowed ? ALGORITHMS[alg as keyof typeof ALGORITHMS] : undefined;
@@ -80,9 +94,22 @@ async function selectKey(
     throw new AccessDenied('TOKEN_MALFORMED', 401, 'token header kid is not a string');
   }
 
-  const candidates = (await keySet.keysFor(kid, now)).filter((key) =>
-    keyFitsAlgorithm(key, alg as string, spec),
-  );
+  const keys = keySet.keysFor(kid, now);
+  return Array.isArray(keys)
+    ? onlyKey(keys, alg as string, kid, spec)
+    : (keys as Promise<readonly VerificationKey[]>).then((held) =>
+        onlyKey(held, alg as string, kid, spec),
+      );
+}
+
+/** Picks the single key of `keys` that fits `alg`; none, or several without a kid, deny. */
+function onlyKey(
+  keys: readonly VerificationKey[],
+  alg: string,
+  kid: string | undefined,
+  spec: AlgorithmSpec,
+): SelectedKey {
+  const candidates = keys.filter((key) => keyFitsAlgorithm(key, alg, spec));
   if (candidates.length === 0 || (kid === undefined && candidates.length > 1)) {
     const keyDescription = kid === undefined ? 'without kid' : `with kid ${JSON.stringify(kid)}`;
     throw new AccessDenied('KEY_NOT_FOUND', 401, `no single ${alg} key found ${keyDescription}`);

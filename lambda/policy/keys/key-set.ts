@@ -8,8 +8,15 @@ export const MAX_KEYS_PER_SET = 100;
 
 /** The keys of one key source, and the only way to look them up. */
 export interface KeySet {
-  /** Returns the keys that carry `kid` (or every key when `kid` is undefined). */
-  keysFor(kid: string | undefined, now: number): Promise<readonly VerificationKey[]>;
+  /**
+   * Returns the keys that carry `kid` (or every key when `kid` is undefined). The keys come
+   * back at once when no fetch has to finish first, which is every warm request, so the
+   * caller's decision does not wait on a promise it does not need.
+   */
+  keysFor(
+    kid: string | undefined,
+    now: number,
+  ): readonly VerificationKey[] | Promise<readonly VerificationKey[]>;
 }
 
 /** Creates the key set for a validator's key source. */
@@ -20,7 +27,7 @@ export function createKeySet(
 ): KeySet {
   if (source.kind === 'inline') {
     const keys = importAll(source.keys);
-    return { keysFor: async (kid) => selectByKid(keys, kid) };
+    return { keysFor: (kid) => selectByKid(keys, kid) };
   }
   const load =
     source.kind === 'jwks'
@@ -47,27 +54,45 @@ export class RemoteKeySet implements KeySet {
     private readonly cache: KeyCacheConfig,
   ) {}
 
-  async keysFor(kid: string | undefined, now: number): Promise<readonly VerificationKey[]> {
+  keysFor(
+    kid: string | undefined,
+    now: number,
+  ): readonly VerificationKey[] | Promise<readonly VerificationKey[]> {
     const age = now - this.fetchedAt;
-    const usable = age <= this.cache.maxAgeSeconds + this.cache.maxStaleSeconds;
     if (age > this.cache.maxAgeSeconds) {
       // Stale but usable keys keep working while the refresh runs or fails. NOTE: Lambda
       // freezes the instance between invocations, so this refresh may finish (or time out)
       // only during a later one.
       const refresh = this.refresh(now);
-      if (!usable) {
-        await refresh;
+      if (age > this.usableSeconds()) {
+        return refresh.then(() => this.afterWait(kid, now));
       }
     }
-    if (this.keys === undefined || now - this.fetchedAt > this.usableSeconds()) {
-      throw this.unavailable();
+    const found = this.usableKeys(kid, now);
+    if (found.length > 0 || !this.cooledDown(now)) {
+      return found;
     }
+    return this.refresh(now).then(() => this.usableKeys(kid, now));
+  }
 
-    const found = selectByKid(this.keys, kid);
+  /** Looks `kid` up after a fetch that had to finish first, refetching once on a miss. */
+  private async afterWait(
+    kid: string | undefined,
+    now: number,
+  ): Promise<readonly VerificationKey[]> {
+    const found = this.usableKeys(kid, now);
     if (found.length > 0 || !this.cooledDown(now)) {
       return found;
     }
     await this.refresh(now);
+    return this.usableKeys(kid, now);
+  }
+
+  /** The held keys that carry `kid`; throws when no keys are held or they are too old. */
+  private usableKeys(kid: string | undefined, now: number): readonly VerificationKey[] {
+    if (this.keys === undefined || now - this.fetchedAt > this.usableSeconds()) {
+      throw this.unavailable();
+    }
     return selectByKid(this.keys, kid);
   }
 
