@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUNDLE_OPTIONS, buildAuthorizer } from './authorizer-bundle.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const handlers = readdirSync(join(root, 'lambda'), { withFileTypes: true })
@@ -11,22 +12,20 @@ const handlers = readdirSync(join(root, 'lambda'), { withFileTypes: true })
   .map((entry) => entry.name)
   .filter((name) => existsSync(join(root, 'lambda', name, 'index.ts')));
 
-// NOTE: the authorizer bundle is about 45 KB, against 18 KB for an aws-jwt-verify handler, because
-// every evaluator is in the one file. Emitting the non-JWT evaluators as separate files loaded on
-// first use, with the shared policy modules in one common file, would bring a JWT-only load near it.
+// The authorizer is split: dist/bundles/authorizer/index.js is the core a JWT-only gateway
+// loads, and each other capability is a file beside it that the core requires on first use.
+// NOTE: the split applies only to the authorizer. The token broker and management bundles are
+// single files, and no capability file is shared between handlers.
 for (const name of handlers) {
+  const outdir = join(root, 'dist', 'bundles', name);
+  if (name === 'authorizer') {
+    await buildAuthorizer(root, outdir);
+    continue;
+  }
   await build({
+    ...BUNDLE_OPTIONS,
     entryPoints: [join(root, 'lambda', name, 'index.ts')],
-    outfile: join(root, 'dist', 'bundles', name, 'index.js'),
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    // The Lambda Node.js 20 runtime provides AWS SDK v3.
-    external: ['@aws-sdk/*'],
-    legalComments: 'none',
-    logLevel: 'warning',
+    outfile: join(outdir, 'index.js'),
   });
 }
 console.log(`bundled ${handlers.length} handler(s): ${handlers.join(', ') || 'none'}`);

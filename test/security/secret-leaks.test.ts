@@ -30,8 +30,14 @@ function tokenSecrets(token: string): string[] {
 }
 
 describe('bundled assets', () => {
-  test.each(readdirSync(BUNDLES))('%s bundle embeds no secret material', (name) => {
-    const text = readFileSync(join(BUNDLES, name, 'index.js'), 'utf8');
+  const files = readdirSync(BUNDLES).flatMap((name) =>
+    readdirSync(join(BUNDLES, name))
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => `${name}/${file}`),
+  );
+
+  test.each(files)('%s embeds no secret material', (file) => {
+    const text = readFileSync(join(BUNDLES, file), 'utf8');
 
     const hits = SECRET_PATTERNS.filter(({ pattern }) => pattern.test(text)).map(
       ({ name }) => name,

@@ -1,6 +1,6 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { AuthorizerConfig } from '../../lambda/policy/config';
 
 const BUNDLE = join(__dirname, '..', '..', 'dist', 'bundles', 'authorizer', 'index.js');
@@ -25,8 +25,23 @@ export interface LoadedAuthorizer {
 }
 
 /**
- * Copies the esbuild output next to a `config.json` in a new temporary directory and
- * requires it, so each call gets a cold instance (empty key caches), as a new Lambda
+ * Copies a bundle into `directory` as `index.js`, and every other `.js` file beside it under
+ * its own name. For the split authorizer these are the capability files, such as `basic.js`,
+ * which the core requires from its own directory on first use.
+ */
+export function copyBundleFiles(bundle: string, directory: string): void {
+  copyFileSync(bundle, join(directory, 'index.js'));
+  const source = dirname(bundle);
+  for (const name of readdirSync(source)) {
+    if (name.endsWith('.js') && name !== 'index.js' && name !== basename(bundle)) {
+      copyFileSync(join(source, name), join(directory, name));
+    }
+  }
+}
+
+/**
+ * Copies the esbuild output (the core and its capability files) next to a `config.json` in
+ * a new temporary directory and requires it, so each call gets a cold instance (empty key caches), as a new Lambda
  * execution environment would. Run `npm run build:lambda` first.
  */
 export function loadAuthorizer(
@@ -36,7 +51,7 @@ export function loadAuthorizer(
     throw new Error(`bundle ${BUNDLE} not found; run npm run build:lambda first`);
   }
   const directory = mkdtempSync(join(tmpdir(), 'gatehouse-authorizer-'));
-  copyFileSync(BUNDLE, join(directory, 'index.js'));
+  copyBundleFiles(BUNDLE, directory);
   writeFileSync(join(directory, 'config.json'), JSON.stringify(config));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(join(directory, 'index.js')) as Pick<LoadedAuthorizer, 'handler'>;

@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuthorizerConfig } from '../../../lambda/policy/config';
-import type { LoadedAuthorizer } from '../../support/authorizer';
+import { LoadedAuthorizer, copyBundleFiles } from '../../support/authorizer';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'bundles', 'authorizer', 'index.js');
@@ -19,7 +19,7 @@ export function loadAuthorizerWithSdk(config: AuthorizerConfig): LoadedAuthorize
   const parent = join(ROOT, 'node_modules', '.cache');
   mkdirSync(parent, { recursive: true });
   const directory = mkdtempSync(join(parent, 'gatehouse-authorizer-'));
-  copyFileSync(BUNDLE, join(directory, 'index.js'));
+  copyBundleFiles(BUNDLE, directory);
   writeFileSync(join(directory, 'config.json'), JSON.stringify(config));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(join(directory, 'index.js')) as Pick<LoadedAuthorizer, 'handler'>;

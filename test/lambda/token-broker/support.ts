@@ -1,9 +1,10 @@
 import { build } from 'esbuild';
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { copyBundleFiles } from '../../support/authorizer';
 
 const ROOT = join(__dirname, '..', '..', '..');
 // Inside the project, so the bundle's external `@aws-sdk/*` requires resolve to node_modules.
@@ -31,11 +32,14 @@ export async function bundleHandler(name: string): Promise<string> {
   return outfile;
 }
 
-/** Copies a bundle beside a `config.json` and requires it, as a new execution environment. */
+/**
+ * Copies a bundle, with the other `.js` files beside it, next to a `config.json` and requires
+ * it, as a new execution environment.
+ */
 export function loadBundle<T>(bundle: string, config: unknown): { module: T; dispose(): void } {
   mkdirSync(TMP, { recursive: true });
   const directory = mkdtempSync(join(TMP, 'instance-'));
-  copyFileSync(bundle, join(directory, 'index.js'));
+  copyBundleFiles(bundle, directory);
   writeFileSync(join(directory, 'config.json'), JSON.stringify(config));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(join(directory, 'index.js')) as T;
