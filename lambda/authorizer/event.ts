@@ -97,7 +97,8 @@ class EventValues implements RequestValues {
     }
     let values: string[] | undefined;
     for (const key of Object.keys(source)) {
-      if (key.toLowerCase() !== name) {
+      // Comparing lengths first skips lower-casing, and so copying, most names.
+      if (key.length !== name.length || key.toLowerCase() !== name) {
         continue;
       }
       values ??= [];

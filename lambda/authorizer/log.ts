@@ -1,3 +1,4 @@
+import { OperationConfig } from '../policy/config';
 import { Decision } from '../policy/decide';
 import { AuthRequest } from '../policy/request';
 
@@ -18,12 +19,7 @@ export function logDecision(decision: Decision, request: AuthRequest, latencyMs:
  * the warm benchmark.
  */
 export function decisionLine(decision: Decision, request: AuthRequest, latencyMs: number): string {
-  const operation = decision.operation;
-  const name = operation
-    ? `${operation.method} ${operation.path}`
-    : `${request.method} ${request.resourcePath}`;
-  const api = JSON.stringify(decision.api?.name ?? request.api);
-  const tail = `,"api":${api},"operation":${JSON.stringify(name)},"requestId":${JSON.stringify(request.requestId)}`;
+  const tail = `${operationFields(decision, request)},"requestId":${JSON.stringify(request.requestId)}`;
   const latency = Math.round(latencyMs * 100) / 100;
   if (decision.allowed) {
     const principal =
@@ -41,4 +37,22 @@ export function decisionLine(decision: Decision, request: AuthRequest, latencyMs
     `{"level":"${level}","code":${JSON.stringify(code)},"decision":"deny","status":${status}` +
     `${tail},"reason":${JSON.stringify(message)},"latencyMs":${latency}}`
   );
+}
+
+/** The `api` and `operation` fields of each configured operation, escaped once. */
+const fieldsByOperation = new WeakMap<OperationConfig, string>();
+
+function operationFields(decision: Decision, request: AuthRequest): string {
+  const { api, operation } = decision;
+  if (api === undefined || operation === undefined) {
+    const name = `${request.method} ${request.resourcePath}`;
+    return `,"api":${JSON.stringify(api?.name ?? request.api)},"operation":${JSON.stringify(name)}`;
+  }
+  let fields = fieldsByOperation.get(operation);
+  if (fields === undefined) {
+    const name = `${operation.method} ${operation.path}`;
+    fields = `,"api":${JSON.stringify(api.name)},"operation":${JSON.stringify(name)}`;
+    fieldsByOperation.set(operation, fields);
+  }
+  return fields;
 }
