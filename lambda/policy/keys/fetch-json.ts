@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 
 /** Maximum size of a JWKS or discovery document read, in bytes; real ones are a few KB. */
 export const MAX_DOCUMENT_BYTES = 256 * 1024;
@@ -36,8 +36,24 @@ export async function fetchJsonObject(
 
 function fetchText(url: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const fail = (message: string, cause?: unknown) =>
+    let request: ClientRequest | undefined;
+    // A timer rather than an AbortSignal.timeout() signal, because the first use of
+    // AbortSignal loads Node.js's abort and event-target modules during the cold start.
+    // The promise settles once, so the errors that destroy() causes afterwards are ignored.
+    const timer = setTimeout(() => {
+      fail(`timed out after ${timeoutMs} ms`);
+      request?.destroy();
+    }, timeoutMs);
+    timer.unref();
+    const succeed = (text: string) => {
+      clearTimeout(timer);
+      resolve(text);
+    };
+    const fail = (message: string, cause?: unknown) => {
+      clearTimeout(timer);
       reject(new KeySourceError(`request to ${url} ${message}`, { cause }));
+    };
+
     // Required here rather than imported, because loading node:http and node:https takes
     // milliseconds of every cold start, and a config with inline keys never fetches.
     /* eslint-disable @typescript-eslint/no-require-imports */
@@ -45,21 +61,14 @@ function fetchText(url: string, timeoutMs: number): Promise<string> {
       ? (require('node:https') as typeof import('node:https')).get
       : (require('node:http') as typeof import('node:http')).get;
     /* eslint-enable @typescript-eslint/no-require-imports */
-    const signal = AbortSignal.timeout(timeoutMs);
-    const options = { signal, headers: { accept: 'application/json' } };
-    const failed = (error: unknown) =>
-      signal.aborted
-        ? fail(`timed out after ${timeoutMs} ms`, error)
-        : fail(`failed: ${describe(error)}`, error);
-
-    let request;
+    const options = { headers: { accept: 'application/json' } };
     try {
-      request = get(url, options, (response) => readBody(response, resolve, fail));
+      request = get(url, options, (response) => readBody(response, succeed, fail));
     } catch (error) {
-      failed(error);
+      fail(`failed: ${describe(error)}`, error);
       return;
     }
-    request.on('error', failed);
+    request.on('error', (error) => fail(`failed: ${describe(error)}`, error));
   });
 }
 
