@@ -172,23 +172,17 @@ function corePlugin(owners, options) {
 
 /**
  * Returns a module that requires `file` on the first call of any of its functions and
- * forwards every call. Only functions can be forwarded this way, so the core may import
+ * forwards every call. A missing or broken file makes each call throw the `require` error,
+ * which names the file. Only functions can be forwarded this way, so the core may import
  * nothing but functions from a capability module statically.
  */
 function proxySource(file, names) {
   return [
     'let loaded;',
-    'function load() {',
-    '  if (loaded === undefined) {',
-    '    try {',
-    `      loaded = require(${JSON.stringify(`./${file}`)});`,
-    '    } catch (error) {',
-    `      throw new Error(\`capability file ${file} failed to load: \${error.message}\`, { cause: error });`,
-    '    }',
-    '  }',
-    '  return loaded;',
-    '}',
-    ...names.map((name) => `export function ${name}(...args) { return load().${name}(...args); }`),
+    ...names.map(
+      (name) =>
+        `export function ${name}(...args) { loaded ??= require(${JSON.stringify(`./${file}`)}); return loaded.${name}(...args); }`,
+    ),
   ].join('\n');
 }
 

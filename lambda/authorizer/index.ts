@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { AuthorizerConfig } from '../policy/config';
 import { Decision, decide } from '../policy/decide';
 import { AccessDenied } from '../policy/failure';
@@ -13,7 +12,7 @@ let config: AuthorizerConfig | Error | undefined;
 function currentConfig(): AuthorizerConfig | Error {
   if (config === undefined) {
     try {
-      config = loadConfig(join(__dirname, 'config.json'));
+      config = loadConfig(`${__dirname}/config.json`);
     } catch (error) {
       config = error instanceof Error ? error : new Error(String(error));
     }

@@ -8,58 +8,33 @@ type EvaluatorRegistry = { [K in AccessRequirement['kind']]?: RequirementEvaluat
 /**
  * Returns an evaluator that loads its module on first use. In the split authorizer bundle
  * (`scripts/authorizer-bundle.mjs`), each of these `require` calls loads a capability file
- * beside the core, such as `basic.js`. A file that is missing, fails to run, or lacks the
- * evaluator makes every requirement of that kind reject with an unexpected error, which the
- * decision turns into an `INTERNAL_ERROR` denial. A failed load is retried on the next call.
+ * beside the core, such as `basic.js`. When the file is missing, throws while loading, or
+ * lacks the evaluator, the returned promise rejects with that error, and the decision turns
+ * it into an `INTERNAL_ERROR` denial. A failed load is tried again on the next call.
  */
 function loadOnUse<K extends AccessRequirement['kind']>(
-  kind: K,
-  load: () => RequirementEvaluator<K> | undefined,
+  load: () => RequirementEvaluator<K>,
 ): RequirementEvaluator<K> {
   let loaded: RequirementEvaluator<K> | undefined;
   return async (requirement, context) => {
-    if (loaded === undefined) {
-      let evaluator: unknown;
-      try {
-        evaluator = load();
-      } catch (error) {
-        throw new Error(
-          `evaluator for requirement kind ${kind} failed to load: ${describe(error)}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      if (typeof evaluator !== 'function') {
-        throw new Error(`evaluator for requirement kind ${kind} failed to load: not a function`);
-      }
-      loaded = evaluator as RequirementEvaluator<K>;
-    }
+    loaded ??= load();
     return loaded(requirement, context);
   };
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /* eslint-disable @typescript-eslint/no-require-imports */
-const evaluateBasic = loadOnUse(
-  'basic',
+const evaluateBasic = loadOnUse<'basic'>(
   () => (require('./basic') as typeof import('./basic')).evaluateBasic,
 );
-const evaluateBackendCredential = loadOnUse(
-  'backendCredential',
+const evaluateBackendCredential = loadOnUse<'backendCredential'>(
   () =>
     (require('./backend/backend-credential') as typeof import('./backend/backend-credential'))
       .evaluateBackendCredential,
 );
-const evaluateSubscriptionKey = loadOnUse(
-  'subscriptionKey',
+const evaluateSubscriptionKey = loadOnUse<'subscriptionKey'>(
   () => (require('./subscription') as typeof import('./subscription')).evaluateSubscriptionKey,
 );
-const evaluateClientCertificate = loadOnUse(
-  'clientCertificate',
+const evaluateClientCertificate = loadOnUse<'clientCertificate'>(
   () =>
     (
       require('./certificate/evaluate-certificate') as typeof import('./certificate/evaluate-certificate')
