@@ -9,10 +9,10 @@
 import { JsonWebKey, createPublicKey, verify } from 'node:crypto';
 import { serveCalls } from '../lib/child';
 import { requestEvent } from '../lib/events';
-import { percentile } from '../lib/stats';
 import { gatehouseConfig } from '../lib/gatehouse-config';
 import { Handler, decide, jwksPath, loadGatehouse, loadPeer } from '../lib/handlers';
 import { JwksServer, LoopbackCertificate } from '../lib/jwks-server';
+import { timeBatch } from '../lib/timing';
 import { BenchAlgorithm, SigningKey, generateSigningKey, signToken } from '../lib/tokens';
 
 /** Name of the baseline subject in every warm result. */
@@ -58,8 +58,6 @@ interface TokenPool {
   readonly warmUpEvents: readonly Record<string, unknown>[];
 }
 
-// NOTE: the subscription key, certificate rule and token broker cache hit paths are not
-// measured yet; each needs its own config fixture and subject here.
 const GATEHOUSE = 'gatehouse';
 const ALGORITHMS = ['RS256', 'ES256'] as const;
 const WARM_UP_DECISIONS = 200;
@@ -124,7 +122,13 @@ async function measureAlgorithm(
     for (let offset = 0; offset < subjects.length; offset++) {
       const index = (round + offset) % subjects.length;
       const first = round * params.batch;
-      const batch = await timeBatch(subjects[index], algorithm, first, params.batch);
+      const subject = subjects[index];
+      const batch = await timeBatch(
+        (at) => subject.run(algorithm, at),
+        first,
+        params.batch,
+        subject.around,
+      );
       const result = results[index];
       result.decisionsPerSecond.push(batch.decisionsPerSecond);
       result.p50Us.push(batch.p50Us);
@@ -244,32 +248,6 @@ function muteLog(): { before(): void; after(): void } {
     after: () => {
       process.stdout.write = original;
     },
-  };
-}
-
-async function timeBatch(subject: Subject, algorithm: BenchAlgorithm, first: number, size: number) {
-  const latencies = new Float64Array(size);
-  let wrongDecisions = 0;
-  globalThis.gc?.();
-  subject.around?.before();
-  const start = process.hrtime.bigint();
-  for (let index = first; index < first + size; index++) {
-    const before = process.hrtime.bigint();
-    const allowed = await subject.run(algorithm, index);
-    latencies[index - first] = Number(process.hrtime.bigint() - before) / 1000;
-    if (!allowed) {
-      wrongDecisions++;
-    }
-  }
-  const elapsedSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-  subject.around?.after();
-
-  const samples = Array.from(latencies);
-  return {
-    decisionsPerSecond: size / elapsedSeconds,
-    p50Us: percentile(samples, 50),
-    p99Us: percentile(samples, 99),
-    wrongDecisions,
   };
 }
 
