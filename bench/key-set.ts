@@ -7,7 +7,8 @@ import { JwksServer, LoopbackCertificate } from './lib/jwks-server';
 import { ResultEntry, compareToBaseline } from './lib/results';
 import { maxInWindow, summarize } from './lib/stats';
 import { SigningKey, generateSigningKey, signToken } from './lib/tokens';
-import type { KeySetLoadParams, MemorySample } from './children/key-set';
+import type { KeySetLoadParams, KeySetLoadResult, MemorySample } from './children/key-set';
+import type { OutageWindow } from './lib/outage-peers';
 
 export interface KeySetOptions {
   readonly certificate: LoopbackCertificate;
@@ -21,6 +22,11 @@ export interface KeySetOptions {
   readonly publishDuringFloodAfterMs: number;
   /** Maximum wait for a newly published key to be accepted. */
   readonly acceptWithinMs: number;
+  /**
+   * Key-cache limits of the outage scenario. The benchmark writes them into its own config,
+   * so they may be far below the `JwtValidator` construct's minimums.
+   */
+  readonly outage: OutageWindow;
 }
 
 /** Behaviour of one handler under key rotation and a flood of unknown key ids. */
@@ -53,11 +59,11 @@ const WINDOW_MS = 5000;
 /**
  * Runs every handler in its own child process, all at once, each with its own JWKS path.
  * Each first gets a new key published right after its first fetch. Then comes a flood of
- * tokens with random key ids, during which another key is published. The wait times are wall-clock times bounded
- * by `acceptWithinMs`, so handlers run side by side to keep the whole run short.
+ * tokens with random key ids, during which another key is published. Last, each handler is
+ * loaded again with short key-cache limits and its JWKS server is stopped, to see how long
+ * a known key keeps working. The wait times are wall-clock times, so handlers run side by
+ * side to keep the whole run short.
  */
-// NOTE: the outage target (last good keys keep working while the JWKS fails) is not measured
-// here, because it needs a key-cache maxAge below the construct's 60 s minimum.
 export async function runKeySet(options: KeySetOptions): Promise<ResultEntry[]> {
   const server = new JwksServer(options.certificate);
   await server.start();
@@ -72,7 +78,10 @@ export async function runKeySet(options: KeySetOptions): Promise<ResultEntry[]> 
     const reports = await Promise.all(
       subjects.map((subject) => runSubject(subject.name, subject.load, server, options)),
     );
-    return keySetEntries(reports);
+    const outages = await Promise.all(
+      subjects.map((subject) => runOutage(subject.name, subject.load, options)),
+    );
+    return [...keySetEntries(reports), ...outageEntries(outages)];
   } finally {
     await server.stop();
   }
@@ -269,4 +278,177 @@ export function keySetEntries(reports: readonly KeySetReport[]): ResultEntry[] {
       r.firstKeyAcceptedAfterFlood ? 1 : 0,
     ),
   ];
+}
+
+/** Behaviour of one handler while its JWKS server was down; times are after the last good fetch. */
+export interface OutageReport {
+  readonly subject: string;
+  /** The key-cache setting the subject ran with, or why it has none to set. */
+  readonly setting: string;
+  /** False when the subject has no setting equivalent to the configured window. */
+  readonly comparable: boolean;
+  /** `maxAgeSeconds + maxStaleSeconds` in ms: how long keys should outlive their last fetch. */
+  readonly windowMs: number;
+  /** The last accepted probe before the first rejection; null when the first probe was rejected. */
+  readonly lastAcceptedMs: number | null;
+  /** The first rejected probe; null when every probe until the bound was accepted. */
+  readonly firstRejectedMs: number | null;
+  /** Probes accepted after the first rejection; any is a key set that flaps. */
+  readonly acceptedAfterRejection: number;
+  /** Whether a token accepted before the outage was accepted again at the bound. */
+  readonly earlierTokenAcceptedAtBound: boolean;
+  /** When probing stopped, in ms after the last good fetch. */
+  readonly boundMs: number;
+}
+
+/** Time between probes of the outage scenario. */
+export const OUTAGE_PROBE_MS = 200;
+/** How long probing goes on past the window, so a late rejection is still seen. */
+const OUTAGE_PROBE_PAST_WINDOW_MS = 3000;
+
+/**
+ * Loads the handler with the short outage window and its own JWKS server. It sends tokens of
+ * the published key while the server is up for `maxAgeSeconds` plus 1 s, so a handler that
+ * refreshes does so once. Then it stops the server and sends a new token of the same key
+ * every 200 ms until 3 s past the window.
+ */
+export async function runOutage(
+  subject: string,
+  load: Omit<KeySetLoadParams, 'jwksUrl'>,
+  options: KeySetOptions,
+): Promise<OutageReport> {
+  if (options.outage.maxStaleSeconds < 2) {
+    // Serving lasts maxAgeSeconds + 1 s, and jose's one limit is the whole window, so a
+    // shorter stale time would end jose's window before the outage starts.
+    throw new Error(
+      `outage maxStaleSeconds is ${options.outage.maxStaleSeconds}; use 2 or more so the window outlasts the serving phase`,
+    );
+  }
+  const server = new JwksServer(options.certificate);
+  await server.start();
+  const path = jwksPath(`outage-${subject}`);
+  const key = generateSigningKey('ES256', `${subject}-outage`);
+  server.setKeys(path, [key.jwk]);
+  const child = ChildHandle.start(join(__dirname, 'children', 'key-set.ts'), {
+    env: { NODE_EXTRA_CA_CERTS: options.certificate.certFile },
+  });
+  try {
+    const outage = { ...options.outage, peer: load.peerBundle ? subject : undefined };
+    const loaded = await child.call<KeySetLoadResult>('load', {
+      ...load,
+      jwksUrl: server.url(path),
+      outage,
+    });
+    const decide = (token: string) => child.call<boolean>('decide', { token });
+    const earlierToken = signToken(key);
+    if (!(await decide(earlierToken))) {
+      throw new Error(`${subject} did not accept a token of its only key before the outage`);
+    }
+    const servingUntil = Date.now() + options.outage.maxAgeSeconds * 1000 + 1000;
+    while (Date.now() < servingUntil) {
+      if (!(await decide(signToken(key)))) {
+        throw new Error(
+          `${subject} rejected a valid token of its only key while the JWKS was served`,
+        );
+      }
+      await sleep(OUTAGE_PROBE_MS);
+    }
+    // Let a refresh that the last request started finish before the server goes away.
+    await sleep(OUTAGE_PROBE_MS);
+    await server.stop();
+    const lastFetch = Math.max(...server.fetchTimes(path));
+
+    const windowMs = (options.outage.maxAgeSeconds + options.outage.maxStaleSeconds) * 1000;
+    const boundMs = windowMs + OUTAGE_PROBE_PAST_WINDOW_MS;
+    const probes: { atMs: number; accepted: boolean }[] = [];
+    while (Date.now() - lastFetch < boundMs) {
+      const atMs = Date.now() - lastFetch;
+      probes.push({ atMs, accepted: await decide(signToken(key)) });
+      await sleep(OUTAGE_PROBE_MS);
+    }
+    return {
+      subject,
+      setting: loaded.setting,
+      comparable: loaded.comparable,
+      windowMs,
+      ...summarizeProbes(probes),
+      earlierTokenAcceptedAtBound: await decide(earlierToken),
+      boundMs,
+    };
+  } finally {
+    await child.stop();
+    await server.stop();
+  }
+}
+
+/** Finds the last acceptance before the first rejection, and counts acceptances after it. */
+export function summarizeProbes(
+  probes: readonly { readonly atMs: number; readonly accepted: boolean }[],
+): Pick<OutageReport, 'lastAcceptedMs' | 'firstRejectedMs' | 'acceptedAfterRejection'> {
+  const rejection = probes.findIndex((probe) => !probe.accepted);
+  const before = rejection === -1 ? probes : probes.slice(0, rejection);
+  return {
+    lastAcceptedMs: before.length > 0 ? before[before.length - 1].atMs : null,
+    firstRejectedMs: rejection === -1 ? null : probes[rejection].atMs,
+    acceptedAfterRejection:
+      rejection === -1 ? 0 : probes.slice(rejection).filter((probe) => probe.accepted).length,
+  };
+}
+
+/** Turns outage reports into result entries; a missing time is recorded as 0 or the bound. */
+export function outageEntries(reports: readonly OutageReport[]): ResultEntry[] {
+  const entry = (
+    name: string,
+    unit: string,
+    report: OutageReport,
+    value: number,
+    note?: string,
+  ): ResultEntry => {
+    const notes = [note, report.setting].filter((text) => text !== undefined).join('; ');
+    return compareToBaseline([
+      {
+        group: 'key-set',
+        name,
+        subject: report.subject,
+        unit,
+        summary: summarize([value]),
+        note: notes,
+      },
+    ])[0];
+  };
+  const entries: ResultEntry[] = [];
+  for (const report of reports) {
+    entries.push(
+      entry('outage: usable window configured', 'ms', report, report.windowMs),
+      entry(
+        'outage: last token accepted after the last good fetch',
+        'ms',
+        report,
+        report.lastAcceptedMs ?? 0,
+        report.lastAcceptedMs === null ? 'the first probe was rejected' : undefined,
+      ),
+      entry(
+        'outage: first token rejected after the last good fetch',
+        'ms',
+        report,
+        report.firstRejectedMs ?? report.boundMs,
+        report.firstRejectedMs === null
+          ? 'never rejected before the bound; the value shown is the bound'
+          : undefined,
+      ),
+      entry(
+        'outage: tokens accepted after the first rejection',
+        'tokens',
+        report,
+        report.acceptedAfterRejection,
+      ),
+      entry(
+        'outage: token accepted before the outage, accepted again at the bound',
+        'boolean',
+        report,
+        report.earlierTokenAcceptedAtBound ? 1 : 0,
+      ),
+    );
+  }
+  return entries;
 }

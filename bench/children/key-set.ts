@@ -3,11 +3,24 @@ import { serveCalls } from '../lib/child';
 import { requestEvent } from '../lib/events';
 import { gatehouseConfig } from '../lib/gatehouse-config';
 import { Handler, decide, loadGatehouse, loadPeer } from '../lib/handlers';
+import { OutageWindow, outagePeer } from '../lib/outage-peers';
 
 export interface KeySetLoadParams {
   /** Peer bundle to load; our authorizer is loaded when absent. */
   readonly peerBundle?: string;
   readonly jwksUrl: string;
+  /**
+   * Short key-cache limits for the identity-provider outage scenario. Our authorizer gets
+   * them in its config, and a peer named here gets its library's equivalent setting.
+   */
+  readonly outage?: OutageWindow & { readonly peer?: string };
+}
+
+/** Key-cache setting that `load` used, for the outage scenario's report. */
+export interface KeySetLoadResult {
+  readonly setting: string;
+  /** False when the subject has no setting equivalent to the outage window. */
+  readonly comparable: boolean;
 }
 
 export interface MemorySample {
@@ -18,13 +31,31 @@ export interface MemorySample {
 
 let handler: Handler | undefined;
 
+function load(params: KeySetLoadParams): KeySetLoadResult {
+  const outage = params.outage;
+  if (!params.peerBundle) {
+    const keyCache = outage
+      ? { maxAgeSeconds: outage.maxAgeSeconds, maxStaleSeconds: outage.maxStaleSeconds }
+      : {};
+    handler = loadGatehouse(gatehouseConfig(params.jwksUrl, 1, keyCache));
+    // The JwtValidator construct accepts a maxAge of 60 s at least. This config is written
+    // here, not synthesized, so the outage scenario can use a window of a few seconds.
+    const setting = outage
+      ? `maxAgeSeconds ${outage.maxAgeSeconds} and maxStaleSeconds ${outage.maxStaleSeconds} in the benchmark's own config.json, below the JwtValidator construct's 60 s minimum maxAge`
+      : 'JwtValidator defaults';
+    return { setting, comparable: true };
+  }
+  if (outage?.peer) {
+    const peer = outagePeer(outage.peer, params.jwksUrl, outage);
+    handler = peer.handler ?? loadPeer(params.peerBundle, params.jwksUrl);
+    return { setting: peer.setting, comparable: peer.comparable };
+  }
+  handler = loadPeer(params.peerBundle, params.jwksUrl);
+  return { setting: 'library defaults', comparable: true };
+}
+
 serveCalls({
-  load: (params: KeySetLoadParams) => {
-    handler = params.peerBundle
-      ? loadPeer(params.peerBundle, params.jwksUrl)
-      : loadGatehouse(gatehouseConfig(params.jwksUrl));
-    return true;
-  },
+  load,
   decide: async (params: { token: string }) => {
     if (!handler) {
       throw new Error('decide was called before load');

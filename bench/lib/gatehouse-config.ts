@@ -1,4 +1,4 @@
-import { AuthorizerConfig, OperationConfig } from '../../lambda/policy/config';
+import { AuthorizerConfig, KeyCacheConfig, OperationConfig } from '../../lambda/policy/config';
 import { BENCH_API, BENCH_METHOD, BENCH_RESOURCE } from './events';
 import { AUDIENCE, ISSUER, REQUIRED_ROLE, ROLE_CLAIM } from './tokens';
 
@@ -7,9 +7,13 @@ import { AUDIENCE, ISSUER, REQUIRED_ROLE, ROLE_CLAIM } from './tokens';
  * issuer and audience, and an API whose operations require the benchmark role. With
  * `operations` above 1, the API gets that many operations under one authorizer, so a decision
  * also evaluates the others for the returned policy. Key cache settings are the
- * `JwtValidator` defaults.
+ * `JwtValidator` defaults, except those given in `keyCache`.
  */
-export function gatehouseConfig(jwksUrl: string, operations = 1): AuthorizerConfig {
+export function gatehouseConfig(
+  jwksUrl: string,
+  operations = 1,
+  keyCache: Partial<KeyCacheConfig> = {},
+): AuthorizerConfig {
   const ops: OperationConfig[] = [];
   for (let index = 0; index < operations; index++) {
     ops.push({
@@ -42,6 +46,7 @@ export function gatehouseConfig(jwksUrl: string, operations = 1): AuthorizerConf
           refetchCooldownSeconds: 5,
           maxAgeSeconds: 15 * 60,
           maxStaleSeconds: 60 * 60,
+          ...keyCache,
         },
       },
     },
