@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { runCold } from './cold';
+import { runHotPaths } from './hot-paths';
 import { runKeySet } from './key-set';
 import { GATEHOUSE_BUNDLE, ROOT, buildPeers } from './lib/bundles';
 import { makeLoopbackCertificate, removeLoopbackCertificate } from './lib/jwks-server';
@@ -11,13 +12,14 @@ import { TargetVerdict, evaluateTargets } from './targets';
 import { runWarm } from './warm';
 
 /** Every benchmark, in the order the run takes them. */
-export const BENCHMARKS = ['warm', 'cold', 'key-set', 'synth'] as const;
+export const BENCHMARKS = ['warm', 'hot-paths', 'cold', 'key-set', 'synth'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 /** How much work each benchmark does; `--quick` is a smoke run whose figures mean little. */
 const SETTINGS = {
   full: {
     warm: { rounds: 10, batch: 400 },
+    hotPaths: { rounds: 10, batch: 400, ioBatch: 100, brokerBatch: 2000 },
     cold: { processes: 15 },
     keySet: {
       floodMs: 15_000,
@@ -30,6 +32,7 @@ const SETTINGS = {
   },
   quick: {
     warm: { rounds: 3, batch: 200 },
+    hotPaths: { rounds: 3, batch: 100, ioBatch: 30, brokerBatch: 200 },
     cold: { processes: 3 },
     keySet: {
       floodMs: 4000,
@@ -87,6 +90,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const common = { certificate, peers, includeGatehouse };
   const runners: Record<Benchmark, () => Promise<ResultEntry[]>> = {
     warm: () => runWarm({ ...common, ...settings.warm }),
+    'hot-paths': () => runHotPaths({ ...common, ...settings.hotPaths }),
     cold: () => runCold({ ...common, ...settings.cold }),
     'key-set': () => runKeySet({ ...common, ...settings.keySet }),
     synth: () => runSynthScale(settings.synth),
