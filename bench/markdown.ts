@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hotPathTables, outageTable } from './lib/markdown-tables';
 import { ResultEntry } from './lib/results';
 import type { ResultsFile } from './main';
 
@@ -41,6 +42,14 @@ const results = JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8')
 for (const group of [...new Set(results.entries.map((entry) => entry.group))]) {
   console.log(`\n### ${group}\n`);
   console.log(table(results.entries.filter((entry) => entry.group === group)));
+}
+if (results.entries.some((entry) => entry.group === 'hot-paths')) {
+  console.log('\n### hot paths, by measurement\n');
+  console.log(hotPathTables(results.entries));
+}
+if (results.entries.some((entry) => entry.name.startsWith('outage: '))) {
+  console.log('\n### identity-provider outage\n');
+  console.log(outageTable(results.entries));
 }
 console.log('\n### targets\n');
 console.log('| target | met | detail |\n| --- | --- | --- |');

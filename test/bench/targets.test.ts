@@ -1,4 +1,12 @@
-import { KeySetReport, keySetEntries, shortestGap } from '../../bench/key-set';
+import { hotPathEntries } from '../../bench/hot-paths';
+import type { HotPathSeries } from '../../bench/children/hot-paths';
+import {
+  KeySetReport,
+  OutageReport,
+  keySetEntries,
+  outageEntries,
+  shortestGap,
+} from '../../bench/key-set';
 import { ResultEntry, compareToBaseline } from '../../bench/lib/results';
 import { synthEntries } from '../../bench/synth-scale';
 import type { SynthReport } from '../../bench/children/synth';
@@ -174,5 +182,139 @@ describe('shortestGap', () => {
 
   test('one timestamp gives null', () => {
     expect(shortestGap([42])).toBeNull();
+  });
+});
+
+function outageReport(overrides: Partial<OutageReport>): OutageReport {
+  return {
+    subject: 'gatehouse',
+    setting: 'maxAgeSeconds 2 and maxStaleSeconds 4',
+    comparable: true,
+    windowMs: 6000,
+    lastAcceptedMs: 6050,
+    firstRejectedMs: 6250,
+    acceptedAfterRejection: 0,
+    earlierTokenAcceptedAtBound: false,
+    boundMs: 9000,
+    ...overrides,
+  };
+}
+
+const OUTAGE_TARGET =
+  'last good keys keep working through an identity-provider outage for the configured time';
+
+describe('outage verdict', () => {
+  test('rejection just after the window is met', () => {
+    const result = verdict(outageEntries([outageReport({})]), OUTAGE_TARGET);
+
+    expect(result?.met).toBe(true);
+    expect(result?.detail).toContain('first rejected at 6250 ms');
+  });
+
+  test('rejection before the window is missed', () => {
+    const entries = outageEntries([outageReport({ lastAcceptedMs: 2900, firstRejectedMs: 3100 })]);
+
+    expect(verdict(entries, OUTAGE_TARGET)?.met).toBe(false);
+  });
+
+  test('acceptance past the window is missed', () => {
+    const entries = outageEntries([outageReport({ lastAcceptedMs: 8800, firstRejectedMs: null })]);
+
+    const result = verdict(entries, OUTAGE_TARGET);
+
+    expect(result?.met).toBe(false);
+    expect(result?.detail).toContain('never rejected');
+  });
+
+  test('acceptance after a rejection is missed', () => {
+    const entries = outageEntries([outageReport({ acceptedAfterRejection: 2 })]);
+
+    expect(verdict(entries, OUTAGE_TARGET)?.met).toBe(false);
+  });
+
+  test('earlier token accepted at the bound is missed', () => {
+    const entries = outageEntries([outageReport({ earlierTokenAcceptedAtBound: true })]);
+
+    const result = verdict(entries, OUTAGE_TARGET);
+
+    expect(result?.met).toBe(false);
+    expect(result?.detail).toContain('token from before the outage accepted at the bound');
+  });
+
+  test('peer reports do not count', () => {
+    const entries = outageEntries([outageReport({ subject: 'jose' })]);
+
+    expect(verdict(entries, OUTAGE_TARGET)?.met).toBeNull();
+  });
+});
+
+function hotPathSeries(subject: string, p50: number): HotPathSeries {
+  return {
+    measurement: 'certificate rules',
+    baseline: 'node:crypto parse + checkIssued + verify',
+    subject,
+    decisionsPerSecond: [1e6 / p50],
+    p50Us: [p50],
+    p99Us: [p50 * 2],
+    wrongDecisions: 0,
+  };
+}
+
+describe('hot-path verdicts', () => {
+  const target =
+    'gatehouse, new certificate per request within 1.3x of node:crypto parse + checkIssued + verify';
+
+  test('new certificate at 1.2x the baseline is met', () => {
+    const entries = hotPathEntries([
+      hotPathSeries('node:crypto parse + checkIssued + verify', 500),
+      hotPathSeries('gatehouse, new certificate per request', 600),
+    ]);
+
+    const result = verdict(entries, target);
+
+    expect(result?.met).toBe(true);
+    expect(result?.detail).toBe('p50 600.0 us, 1.20x node:crypto parse + checkIssued + verify');
+  });
+
+  test('new certificate at 1.6x the baseline is missed', () => {
+    const entries = hotPathEntries([
+      hotPathSeries('node:crypto parse + checkIssued + verify', 500),
+      hotPathSeries('gatehouse, new certificate per request', 800),
+    ]);
+
+    expect(verdict(entries, target)?.met).toBe(false);
+  });
+
+  test('cached lookup reading DynamoDB is missed', () => {
+    const series: HotPathSeries = {
+      ...hotPathSeries('gatehouse, subscription key, lookup cached', 50),
+      measurement: 'subscription key, cached lookup',
+      baseline: 'gatehouse, JWT only',
+      serviceRequests: { service: 'DynamoDB', perDecision: 0.5 },
+    };
+
+    const result = verdict(
+      hotPathEntries([series]),
+      'cached subscription key check makes no DynamoDB request',
+    );
+
+    expect(result?.met).toBe(false);
+    expect(result?.detail).toBe('0.5 requests per decision while measuring');
+  });
+
+  test('ratios are to the first subject', () => {
+    const entries = hotPathEntries([
+      hotPathSeries('node:crypto parse + checkIssued + verify', 500),
+      hotPathSeries('gatehouse, returning client', 50),
+    ]);
+
+    const returning = entries.find(
+      (entry) =>
+        entry.name === 'certificate rules p50 latency' &&
+        entry.subject === 'gatehouse, returning client',
+    );
+
+    expect(returning?.ratio).toBe(0.1);
+    expect(returning?.baseline).toBe('node:crypto parse + checkIssued + verify');
   });
 });
