@@ -1,4 +1,4 @@
-import { Token, Validations } from 'aws-cdk-lib';
+import { NestedStack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { API_STAGE_VARIABLE, HttpMethod } from '../../lambda/policy/config';
@@ -6,6 +6,12 @@ import { AccessPolicy } from '../core/access-policy';
 import { GatehouseValidationError } from '../core/errors';
 import { Backend } from './backend';
 import type { Gateway } from '../gateway/gateway';
+
+/** How `Gateway.addApi()` places an API's resources; the gateway's `apiPlacement` decides it. */
+export interface ApiPlacementOptions {
+  /** Creates the API's resources in a nested stack of its own instead of the gateway's stack. */
+  readonly nestedStack: boolean;
+}
 
 const METHODS: readonly HttpMethod[] = [
   'GET',
@@ -84,6 +90,11 @@ export class Api extends Construct {
   public readonly basePath: string;
   /** Name of the REST API's stage. */
   public readonly stageName: string;
+  /**
+   * The nested stack that contains the REST API and its per-API resources, or `undefined`
+   * when they are in the gateway's stack.
+   */
+  public readonly nestedStack?: NestedStack;
 
   private readonly gateway: Gateway;
   private readonly policy?: AccessPolicy;
@@ -91,7 +102,13 @@ export class Api extends Construct {
   private readonly authorizers = new Map<string, apigw.CfnAuthorizer>();
 
   /** @internal */
-  constructor(gateway: Gateway, id: string, props: ApiProps, restApiProps: apigw.RestApiProps) {
+  constructor(
+    gateway: Gateway,
+    id: string,
+    props: ApiProps,
+    restApiProps: apigw.RestApiProps,
+    placement: ApiPlacementOptions = { nestedStack: false },
+  ) {
     super(gateway, id);
 
     this.checkId(id);
@@ -103,7 +120,14 @@ export class Api extends Construct {
     this.stageName = props.stageName ?? 'live';
     this.checkStageName(this.stageName);
 
-    this.restApi = new apigw.RestApi(this, 'Resource', {
+    // The API construct itself stays in the gateway's stack, so its path, and with it the
+    // API's name in the authorizer config and the report, is the same for both placements.
+    if (placement.nestedStack) {
+      this.nestedStack = new NestedStack(this, 'Stack', {
+        description: `Gatehouse API ${this.node.path}`,
+      });
+    }
+    this.restApi = new apigw.RestApi(this._resourceScope, 'Resource', {
       ...restApiProps,
       description: props.description,
       endpointTypes: [apigw.EndpointType.REGIONAL],
@@ -114,6 +138,15 @@ export class Api extends Construct {
       },
     });
     this.acknowledgeNagFindings();
+  }
+
+  /**
+   * The scope of the REST API and of every other per-API resource: the nested stack, or
+   * this API when it is in the gateway's stack.
+   * @internal
+   */
+  public get _resourceScope(): Construct {
+    return this.nestedStack ?? this;
   }
 
   /** The operations added so far. */
@@ -190,7 +223,7 @@ export class Api extends Construct {
 
     if (!this.authorizers.has(groupId)) {
       const index = this.authorizers.size;
-      const authorizer = new apigw.CfnAuthorizer(this, `Authorizer${index}`, {
+      const authorizer = new apigw.CfnAuthorizer(this._resourceScope, `Authorizer${index}`, {
         restApiId: this.restApi.restApiId,
         name: `${this.node.id}-${index}`,
         type: 'REQUEST',

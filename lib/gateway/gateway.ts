@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { Aspects, Duration, IAspect, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  Aspects,
+  Duration,
+  IAspect,
+  Lazy,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,10 +24,30 @@ import { accessLogFormat } from './access-log';
 import { DEFAULT_AUTHORIZER_BUNDLE, createAuthorizerFunction } from './authorizer-function';
 import { compileGateway } from './compile-config';
 import { addGatewayResponses } from './gateway-responses';
+import { mapNestedApi } from './nested-api';
+import { checkStackResourceLimit } from './stack-limit';
 import { MutualTlsOptions, applyMutualTls } from '../trust-store/mutual-tls';
 
 const DEFAULT_CACHE_TTL = Duration.seconds(60);
 const MAX_CACHE_TTL = Duration.hours(1);
+const CLOUDWATCH_LOGS_POLICY = 'service-role/AmazonAPIGatewayPushToCloudWatchLogs';
+
+/** Where a gateway creates the resources of each API. */
+export enum ApiPlacement {
+  /**
+   * Every API's resources in the gateway's own stack. An API of 10 operations adds 27
+   * resources, so one stack holds about 18 such APIs under CloudFormation's 500-resource quota;
+   * past it the synth fails with `TooManyResourcesInGatewayStack`.
+   */
+  GATEWAY_STACK = 'GATEWAY_STACK',
+  /**
+   * Each API's resources (REST API, deployment, stage, methods, gateway responses, API Gateway
+   * authorizers, Lambda permission, execution log group, base path mapping, web ACL
+   * association) in a nested stack of its own. The gateway's stack keeps the shared
+   * resources and one `AWS::CloudFormation::Stack` per API.
+   */
+  NESTED_STACK_PER_API = 'NESTED_STACK_PER_API',
+}
 
 /** A custom domain name for the gateway. */
 export interface GatewayDomainOptions {
@@ -81,6 +110,18 @@ export interface GatewayProps {
    */
   readonly cloudWatchRole?: boolean;
   /**
+   * Where the gateway creates the resources of each API. Use
+   * `ApiPlacement.NESTED_STACK_PER_API` for gateways too large for one stack: CloudFormation
+   * allows 500 resources and a 1 MB template per stack.
+   *
+   * Changing the placement of a deployed gateway changes the logical id of every API
+   * resource, so CloudFormation replaces each REST API, with a new API id and execute-api
+   * URL, and deletes the old one. Choose the placement before the first deployment.
+   *
+   * @default ApiPlacement.GATEWAY_STACK - every API in the gateway's own stack
+   */
+  readonly apiPlacement?: ApiPlacement;
+  /**
    * Path of the authorizer bundle.
    *
    * @default - `dist/bundles/authorizer/index.js` of this package, built by `npm run build:lambda`
@@ -110,7 +151,10 @@ export class Gateway extends Construct {
   private readonly props: GatewayProps;
   private readonly realm: string;
   private readonly apis: Api[] = [];
+  private readonly nestedBasePaths = new Set<string>();
   private readonly authorizerLogGroup: logs.LogGroup;
+  private readonly nestedApis: boolean;
+  private cloudWatchAccount?: apigw.CfnAccount;
   private authorizer?: lambda.Function;
   private compiledConfig?: AuthorizerConfig;
 
@@ -122,6 +166,7 @@ export class Gateway extends Construct {
     this.checkCacheTtl();
     this.realm = props.realm ?? props.domain?.domainName ?? 'gatehouse';
     this.checkRealm();
+    this.nestedApis = props.apiPlacement === ApiPlacement.NESTED_STACK_PER_API;
 
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention });
@@ -145,6 +190,9 @@ export class Gateway extends Construct {
     // The authorizer's asset must contain the config, which is complete only after every
     // API and operation is added, so the function is created when aspects run at synth.
     Aspects.of(this).add(new CreateAuthorizer(this));
+    this.node.addValidation({
+      validate: () => checkStackResourceLimit(this, this.apisInOwnStack()),
+    });
   }
 
   /** Cache TTL of authorizers whose decisions can be cached, in seconds. */
@@ -169,26 +217,42 @@ export class Gateway extends Construct {
    * const orders = gateway.addApi('orders', { policy: AccessPolicy.jwt(validator) });
    */
   public addApi(id: string, props: ApiProps = {}): Api {
-    const api = new Api(this, id, props, {
-      restApiName: `${Stack.of(this).stackName}-${this.node.id}-${id}`,
-      // NOTE: every gateway's first API sets the account-wide logging role, so two gateways
-      // in one account both write AWS::ApiGateway::Account; pass cloudWatchRole: false to one.
-      cloudWatchRole: this.apis.length === 0 && this.props.cloudWatchRole !== false,
-      disableExecuteApiEndpoint: this.props.domain?.mutualTls ? true : undefined,
-      deployOptions: {
-        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
-        accessLogFormat: accessLogFormat(),
-        loggingLevel: apigw.MethodLoggingLevel.INFO,
-        // Data tracing would log full requests, Authorization headers included.
-        dataTraceEnabled: false,
-        metricsEnabled: true,
+    const firstApi = this.apis.length === 0;
+    const cloudWatchRole = firstApi && this.props.cloudWatchRole !== false;
+    const api = new Api(
+      this,
+      id,
+      props,
+      {
+        restApiName: `${Stack.of(this).stackName}-${this.node.id}-${id}`,
+        // NOTE: every gateway's first API sets the account-wide logging role, so two gateways
+        // in one account both write AWS::ApiGateway::Account; pass cloudWatchRole: false to one.
+        // With nested APIs the gateway creates the role itself, in its own stack.
+        cloudWatchRole: cloudWatchRole && !this.nestedApis,
+        disableExecuteApiEndpoint: this.props.domain?.mutualTls ? true : undefined,
+        deployOptions: {
+          accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+          accessLogFormat: accessLogFormat(),
+          loggingLevel: apigw.MethodLoggingLevel.INFO,
+          // Data tracing would log full requests, Authorization headers included.
+          dataTraceEnabled: false,
+          metricsEnabled: true,
+        },
       },
-    });
+      { nestedStack: this.nestedApis },
+    );
+    if (cloudWatchRole && this.nestedApis) {
+      this.createCloudWatchAccount();
+    }
+    if (this.cloudWatchAccount && this.nestedApis) {
+      // A stage that logs can only be created once the account has a logging role.
+      api.restApi.deploymentStage.node.addDependency(this.cloudWatchAccount);
+    }
     this.createExecutionLogGroup(api);
     addGatewayResponses(api.restApi, this.realm);
     this.mapUnderDomain(api);
     if (this.props.webAclArn) {
-      new wafv2.CfnWebACLAssociation(api, 'WebAcl', {
+      new wafv2.CfnWebACLAssociation(api._resourceScope, 'WebAcl', {
         resourceArn: api.restApi.deploymentStage.stageArn,
         webAclArn: this.props.webAclArn,
       });
@@ -251,15 +315,55 @@ export class Gateway extends Construct {
       api.restApi.latestDeployment?.addToLogicalId({ gatehouseConfig: configHash, authorizers });
     }
     for (const api of apisWithAuthorizers) {
-      this.authorizer.addPermission(`Invoke-${api.node.id}`, {
-        principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
-        sourceArn: Stack.of(this).formatArn({
-          service: 'execute-api',
-          resource: api.restApi.restApiId,
-          resourceName: 'authorizers/*',
-        }),
-      });
+      this.permitInvoke(this.authorizer, api);
     }
+  }
+
+  /**
+   * Lets the API's authorizers invoke the authorizer function. A nested API's permission is
+   * in its nested stack, so the gateway's stack grows by one resource per API only.
+   */
+  private permitInvoke(authorizer: lambda.Function, api: Api): void {
+    const principal = new iam.ServicePrincipal('apigateway.amazonaws.com');
+    const sourceArn = Stack.of(this).formatArn({
+      service: 'execute-api',
+      resource: api.restApi.restApiId,
+      resourceName: 'authorizers/*',
+    });
+    if (!api.nestedStack) {
+      authorizer.addPermission(`Invoke-${api.node.id}`, { principal, sourceArn });
+      return;
+    }
+    new lambda.CfnPermission(api.nestedStack, 'AuthorizerInvoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: authorizer.functionArn,
+      principal: principal.service,
+      sourceArn,
+    });
+  }
+
+  /**
+   * Creates the role API Gateway writes execution logs with and sets it on the account, in
+   * the gateway's stack. Every nested API's stage depends on it, because API Gateway rejects
+   * a stage with execution logging while the account has no logging role. CDK's own
+   * `cloudWatchRole` makes the account depend on the REST API instead; both orders at once
+   * would be a cycle between the gateway's stack and the nested stack.
+   */
+  private createCloudWatchAccount(): void {
+    const role = new iam.Role(this, 'CloudWatchRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(CLOUDWATCH_LOGS_POLICY)],
+    });
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.cloudWatchAccount = new apigw.CfnAccount(this, 'Account', {
+      cloudWatchRoleArn: role.roleArn,
+    });
+    this.cloudWatchAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${CLOUDWATCH_LOGS_POLICY}]`,
+      reason:
+        'API Gateway needs this account-level role to write execution logs, and AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS maintains for exactly that',
+    });
   }
 
   /**
@@ -269,7 +373,7 @@ export class Gateway extends Construct {
   private createExecutionLogGroup(api: Api): void {
     // The literal stage name lets the stage depend on the group, so the group exists
     // before the stage starts logging.
-    const group = new logs.LogGroup(api, 'ExecutionLogs', {
+    const group = new logs.LogGroup(api._resourceScope, 'ExecutionLogs', {
       logGroupName: `API-Gateway-Execution-Logs_${api.restApi.restApiId}/${api.stageName}`,
       retention: this.props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
@@ -280,6 +384,10 @@ export class Gateway extends Construct {
     if (!this.domainName) {
       return;
     }
+    if (api.nestedStack) {
+      mapNestedApi(this.domainName, api, this.nestedBasePaths);
+      return;
+    }
     // AWS::ApiGateway::BasePathMapping takes one path segment; multi-level base paths need
     // the newer AWS::ApiGatewayV2::ApiMapping, which also serves REST APIs.
     if (api.basePath.includes('/')) {
@@ -287,6 +395,10 @@ export class Gateway extends Construct {
     } else {
       this.domainName.addBasePathMapping(api.restApi, { basePath: api.basePath });
     }
+  }
+
+  private apisInOwnStack(): Api[] {
+    return this.apis.filter((api) => api.nestedStack === undefined);
   }
 
   private checkCacheTtl(): void {
