@@ -1,13 +1,29 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CfnTemplate, TemplateView } from './template';
+import { linkNestedTemplate } from './nested-stack';
+import { CfnResource, CfnTemplate, TemplateView, isObject } from './template';
 
-/** A stack of a cloud assembly, with its template and the local directories of its assets. */
+/**
+ * A stack of a cloud assembly, with its template and the local directories of its assets.
+ * A nested stack is listed too, after its parent.
+ */
 export interface AssemblyStack {
-  /** Artifact id in the manifest, prefixed by the nested assembly directory if any. */
+  /**
+   * Artifact id in the manifest, prefixed by the nested assembly directory if any. A nested
+   * stack's id is the artifact id, a `/` and the logical id of its `AWS::CloudFormation::Stack`
+   * as the report writes it (see `template`).
+   */
   readonly id: string;
+  /** Artifact id of the stack that is deployed: this stack's id, or its root stack's. */
+  readonly artifactId: string;
+  /** The stack whose template contains this nested stack; undefined for a deployed stack. */
+  readonly parent?: AssemblyStack;
   /** Absolute path of the stack's template file. */
   readonly templatePath: string;
+  /**
+   * The template. In a nested stack's, every logical id is prefixed by the logical id of
+   * the nested stack resource and `/`, and references across the boundary are resolved.
+   */
   readonly template: TemplateView;
   /**
    * Returns the absolute path of the staged asset that a Lambda function's `S3Key` names, or
@@ -60,12 +76,15 @@ export function readAssemblyStacks(directory: string, prefix = ''): AssemblyStac
   for (const [id, artifact] of artifacts) {
     if (artifact.type === 'aws:cloudformation:stack') {
       const templatePath = join(directory, stringProperty(artifact, 'templateFile'));
-      stacks.push({
+      const template = readJson<CfnTemplate>(templatePath);
+      const stack: AssemblyStack = {
         id: prefix + id,
+        artifactId: prefix + id,
         templatePath,
-        template: new TemplateView(readJson<CfnTemplate>(templatePath)),
+        template: new TemplateView(template),
         assetPath: (objectKey) => assetPaths.get(objectKey),
-      });
+      };
+      stacks.push(stack, ...readNestedStacks(stack, template, directory, assetPaths));
     }
     if (artifact.type === 'cdk:cloud-assembly') {
       const nested = stringProperty(artifact, 'directoryName');
@@ -73,6 +92,83 @@ export function readAssemblyStacks(directory: string, prefix = ''): AssemblyStac
     }
   }
   return stacks;
+}
+
+/** Returns true when `stack` is `ancestor` or a stack nested in it, at any depth. */
+export function isSameOrNestedIn(stack: AssemblyStack, ancestor: AssemblyStack): boolean {
+  for (let current: AssemblyStack | undefined = stack; current; current = current.parent) {
+    if (current === ancestor) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Reads the nested stacks of a stack, at any depth. Each nested template is found through
+ * its `AWS::CloudFormation::Stack` resource and linked to its parent with
+ * `linkNestedTemplate`, so references across the boundary resolve.
+ */
+function readNestedStacks(
+  parent: AssemblyStack,
+  parentTemplate: CfnTemplate,
+  directory: string,
+  assetPaths: Map<string, string>,
+): AssemblyStack[] {
+  const nested: AssemblyStack[] = [];
+  for (const [logicalId, resource] of Object.entries(parentTemplate.Resources ?? {})) {
+    if (resource.Type !== 'AWS::CloudFormation::Stack') {
+      continue;
+    }
+    const templatePath = nestedTemplatePath(resource, directory, assetPaths);
+    if (!templatePath) {
+      continue;
+    }
+    const template = linkNestedTemplate(parentTemplate, logicalId, readJson(templatePath));
+    const stack: AssemblyStack = {
+      // The logical id of a stack nested in a nested stack carries its parent's prefix.
+      id: `${parent.artifactId}/${logicalId}`,
+      artifactId: parent.artifactId,
+      parent,
+      templatePath,
+      template: new TemplateView(template, parent.template),
+      assetPath: parent.assetPath,
+    };
+    nested.push(stack, ...readNestedStacks(stack, template, directory, assetPaths));
+  }
+  return nested;
+}
+
+/**
+ * Returns the local path of a nested stack's template: from the `aws:asset:path` metadata
+ * that the CDK CLI adds, else from the object key at the end of `TemplateURL`, looked up
+ * in the asset manifests. Returns undefined when neither names a file in the assembly.
+ */
+function nestedTemplatePath(
+  resource: CfnResource,
+  directory: string,
+  assetPaths: Map<string, string>,
+): string | undefined {
+  const metadataPath = resource.Metadata?.['aws:asset:path'];
+  if (typeof metadataPath === 'string' && existsSync(join(directory, metadataPath))) {
+    return join(directory, metadataPath);
+  }
+  // CDK writes the URL as Fn::Join of the bucket's host and a last part `/<hash>.json`.
+  const parts = stringLeaves(resource.Properties?.TemplateURL);
+  const objectKey = /([^/]+\.json)$/.exec(parts[parts.length - 1] ?? '')?.[1];
+  const path = objectKey ? assetPaths.get(objectKey) : undefined;
+  return path && existsSync(path) ? path : undefined;
+}
+
+/** Returns the strings inside a value, depth first, in order. */
+function stringLeaves(value: unknown): string[] {
+  if (typeof value === 'string') {
+    return [value];
+  }
+  if (Array.isArray(value)) {
+    return value.flatMap(stringLeaves);
+  }
+  return isObject(value) ? Object.values(value).flatMap(stringLeaves) : [];
 }
 
 /** Returns a path relative to the assembly root, with forward slashes, for the report. */

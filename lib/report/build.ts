@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuthorizerConfig } from '../../lambda/policy/config';
 import { describeAccess } from './access';
-import { AssemblyStack, assemblyRelative, readAssemblyStacks } from './assembly';
+import { AssemblyStack, assemblyRelative, isSameOrNestedIn, readAssemblyStacks } from './assembly';
 import { describeBackend, integrationKindOf } from './backend';
 import { ApiReport, EffectivePolicyReport, GatewayReport, REPORT_FORMAT_VERSION } from './model';
 import { RestApiView, findRestApis } from './rest-api';
@@ -116,7 +116,7 @@ function pickRestApi(
 
 function callsFunction(restApi: RestApiView, found: FoundAuthorizer): boolean {
   return (
-    restApi.stack === found.stack &&
+    isSameOrNestedIn(restApi.stack, found.stack) &&
     restApi.authorizers.some((authorizer) =>
       getAttTargets(authorizer.uri).includes(found.functionId),
     )

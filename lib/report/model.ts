@@ -51,7 +51,10 @@ export interface StageReport {
 export interface OperationReport {
   readonly method: string;
   readonly path: string;
-  /** Logical id of the `AWS::ApiGateway::Method`; null when the template has none. */
+  /**
+   * Logical id of the `AWS::ApiGateway::Method`; null when the template has none. In a nested
+   * stack it is prefixed by the logical id of the nested stack resource and `/`.
+   */
   readonly methodLogicalId: string | null;
   /** Requirements a caller must meet, as the authorizer enforces them. */
   readonly access: AccessReport;

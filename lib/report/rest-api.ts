@@ -49,7 +49,7 @@ export class RestApiView {
   constructor(
     public readonly stack: AssemblyStack,
     public readonly logicalId: string,
-    private readonly catalog: Map<string, CatalogEntry>,
+    private readonly catalogs: Map<AssemblyStack, Map<string, CatalogEntry>>,
   ) {
     this.stages = this.ofThisApi('AWS::ApiGateway::Stage').map(([id, resource]) =>
       describeStage(id, resource),
@@ -74,10 +74,13 @@ export class RestApiView {
     return this.authorizers.find((authorizer) => authorizer.logicalId === method.authorizerId);
   }
 
-  /** Returns the usage plans that cover one of the stages, with the limits for one method. */
+  /**
+   * Returns the usage plans that cover one of the stages, with the limits for one method.
+   * The plans are looked up in the API's stack and, for a nested stack, in its parents.
+   */
   public productsFor(httpMethod: string, path: string, stages: StageView[]): ProductReport[] {
     const products: ProductReport[] = [];
-    for (const [planId, plan] of this.stack.template.ofType('AWS::ApiGateway::UsagePlan')) {
+    for (const [planStack, planId, plan] of this.usagePlans()) {
       const properties = plan.Properties ?? {};
       const apiStages = Array.isArray(properties.ApiStages) ? properties.ApiStages : [];
       for (const apiStage of apiStages.filter(isObject)) {
@@ -86,7 +89,7 @@ export class RestApiView {
           continue;
         }
         const override = methodThrottle(apiStage.Throttle, httpMethod, path);
-        const product = this.catalog.get(planId);
+        const product = this.catalogs.get(planStack)?.get(planId);
         products.push({
           name: typeof properties.UsagePlanName === 'string' ? properties.UsagePlanName : planId,
           productId: product?.productId ?? null,
@@ -99,6 +102,17 @@ export class RestApiView {
       }
     }
     return products.sort((a, b) => compareText(a.name, b.name));
+  }
+
+  private usagePlans(): [AssemblyStack, string, CfnResource][] {
+    const plans: [AssemblyStack, string, CfnResource][] = [];
+    for (let stack: AssemblyStack | undefined = this.stack; stack; stack = stack.parent) {
+      const own = stack.template.ofType('AWS::ApiGateway::UsagePlan');
+      plans.push(
+        ...own.map(([id, plan]): [AssemblyStack, string, CfnResource] => [stack!, id, plan]),
+      );
+    }
+    return plans;
   }
 
   private isStage(apiStage: Record<string, unknown>, stage: StageView): boolean {
@@ -147,10 +161,13 @@ export class RestApiView {
 
 /** Finds the REST APIs of a stack. */
 export function findRestApis(stack: AssemblyStack): RestApiView[] {
-  const catalog = readCatalog(stack);
+  const catalogs = new Map<AssemblyStack, Map<string, CatalogEntry>>();
+  for (let current: AssemblyStack | undefined = stack; current; current = current.parent) {
+    catalogs.set(current, readCatalog(current));
+  }
   return stack.template
     .ofType('AWS::ApiGateway::RestApi')
-    .map(([logicalId]) => new RestApiView(stack, logicalId, catalog));
+    .map(([logicalId]) => new RestApiView(stack, logicalId, catalogs));
 }
 
 function describeStage(logicalId: string, resource: CfnResource): StageView {

@@ -10,13 +10,22 @@ export interface CfnResource {
 }
 
 export interface CfnTemplate {
+  readonly Parameters?: Record<string, unknown>;
   readonly Resources?: Record<string, CfnResource>;
+  readonly Outputs?: Record<string, { readonly Value?: unknown }>;
 }
 
 export class TemplateView {
   private readonly resources: Record<string, CfnResource>;
 
-  constructor(template: CfnTemplate) {
+  /**
+   * @param parent the parent's view, for a nested stack: `get` and `constructPath` fall
+   *   back to it, because a nested template's references may name the parent's resources
+   */
+  constructor(
+    template: CfnTemplate,
+    private readonly parent?: TemplateView,
+  ) {
     this.resources = template.Resources ?? {};
   }
 
@@ -25,13 +34,14 @@ export class TemplateView {
     return Object.entries(this.resources).filter(([, resource]) => resource.Type === type);
   }
 
+  /** Returns a resource of this template, else of the parent's for a nested stack. */
   public get(logicalId: string): CfnResource | undefined {
-    return this.resources[logicalId];
+    return this.resources[logicalId] ?? this.parent?.get(logicalId);
   }
 
   /** Returns the construct path of a resource when the template carries path metadata. */
   public constructPath(logicalId: string): string | undefined {
-    const path = this.resources[logicalId]?.Metadata?.['aws:cdk:path'];
+    const path = this.get(logicalId)?.Metadata?.['aws:cdk:path'];
     return typeof path === 'string' ? path : undefined;
   }
 }

@@ -51,7 +51,9 @@ export function describeApisWithoutAuthorizer(restApis: RestApiView[]): GatewayR
           integration: integrationKindOf(method),
         })),
     };
-    byStack.set(restApi.stack.id, [...(byStack.get(restApi.stack.id) ?? []), api]);
+    // A nested stack is deployed with its root stack, so its APIs are listed under the root.
+    const stack = restApi.stack.artifactId;
+    byStack.set(stack, [...(byStack.get(stack) ?? []), api]);
   }
   return [...byStack].map(([stack, apis]) => ({
     stack,
