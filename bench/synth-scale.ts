@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ChildHandle } from './lib/child';
 import { ResultEntry, compareToBaseline } from './lib/results';
 import { summarize } from './lib/stats';
-import type { SynthParams, SynthReport } from './children/synth';
+import type { SynthParams, SynthPlacement, SynthReport } from './children/synth';
 
 /** CloudFormation quotas a single stack must stay under. */
 export const CLOUDFORMATION_MAX_RESOURCES = 500;
@@ -16,29 +16,39 @@ export interface SynthScaleOptions {
   readonly repeats: number;
 }
 
+/** Suffix of the names of entries measured with a nested stack per API. */
+const NESTED_SUFFIX = ' (nested stack per API)';
+
 /**
  * Synthesizes gateways of growing size in one child process, after one synth that loads the
- * modules. Returns synth time, template size and resource count per size. Time and size are
- * also divided by the number of operations, so linear growth shows as a ratio near 1.
+ * modules: first with every API in the gateway's stack, then with a nested stack per API.
+ * Returns synth time, template size and resource count per size and placement. Time and size
+ * are also divided by the number of operations, so linear growth shows as a ratio near 1.
  */
 export async function runSynthScale(options: SynthScaleOptions): Promise<ResultEntry[]> {
   const child = ChildHandle.start(join(__dirname, 'children', 'synth.ts'), {
     execArgv: ['--max-old-space-size=3072'],
   });
-  const reports = new Map<number, SynthReport[]>();
+  const flat = new Map<number, SynthReport[]>();
+  const nested = new Map<number, SynthReport[]>();
   let first: SynthReport;
   try {
-    const synthesize = (apis: number) =>
+    const synthesize = (apis: number, placement: SynthPlacement) =>
       child.call<SynthReport>(
         'synthesize',
-        { apis, operationsPerApi: options.operationsPerApi } satisfies SynthParams,
+        { apis, operationsPerApi: options.operationsPerApi, placement } satisfies SynthParams,
         600_000,
       );
-    first = await synthesize(1);
-    for (const apis of options.sizes) {
-      const repeats = apis > 10 ? 1 : options.repeats;
-      for (let run = 0; run < repeats; run++) {
-        reports.set(apis, [...(reports.get(apis) ?? []), await synthesize(apis)]);
+    first = await synthesize(1, 'GATEWAY_STACK');
+    for (const [placement, reports] of [
+      ['GATEWAY_STACK', flat],
+      ['NESTED_STACK_PER_API', nested],
+    ] as const) {
+      for (const apis of options.sizes) {
+        const repeats = apis > 10 ? 1 : options.repeats;
+        for (let run = 0; run < repeats; run++) {
+          reports.set(apis, [...(reports.get(apis) ?? []), await synthesize(apis, placement)]);
+        }
       }
     }
   } finally {
@@ -55,15 +65,22 @@ export async function runSynthScale(options: SynthScaleOptions): Promise<ResultE
         note: 'includes loading aws-cdk-lib modules on first use',
       },
     ]),
-    ...synthEntries(reports, options.operationsPerApi),
+    ...synthEntries(flat, options.operationsPerApi),
+    ...synthEntries(nested, options.operationsPerApi, 'NESTED_STACK_PER_API'),
   ];
 }
 
-/** Turns synth reports per size into result entries; exported for the harness test. */
+/**
+ * Turns synth reports per size into result entries; exported for the harness test. Entries
+ * of nested placement have the same names with the suffix ` (nested stack per API)`, and two
+ * more: the resources and template size of the gateway's own stack.
+ */
 export function synthEntries(
   reports: ReadonlyMap<number, readonly SynthReport[]>,
   operationsPerApi: number,
+  placement: SynthPlacement = 'GATEWAY_STACK',
 ): ResultEntry[] {
+  const suffix = placement === 'NESTED_STACK_PER_API' ? NESTED_SUFFIX : '';
   const sizes = [...reports.keys()].sort((a, b) => a - b);
   const label = (apis: number) =>
     `${apis} ${apis === 1 ? 'API' : 'APIs'} x ${operationsPerApi} operations`;
@@ -73,7 +90,7 @@ export function synthEntries(
       const note = quotaNote(reports.get(apis) ?? []);
       return {
         group: 'synth',
-        name,
+        name: name + suffix,
         subject: label(apis),
         unit,
         summary: summarize(values),
@@ -87,6 +104,23 @@ export function synthEntries(
   const plain = (name: string, unit: string, pick: (report: SynthReport) => number) =>
     compareToBaseline(figure(name, unit, pick));
 
+  // The gateway's stack is the largest one when every API is in it, so its own figures
+  // are listed for nested placement only.
+  const gatewayStack =
+    placement === 'NESTED_STACK_PER_API'
+      ? [
+          ...plain(
+            'resources in the gateway stack',
+            'resources',
+            (r) => r.gatewayStackResources ?? NaN,
+          ),
+          ...plain(
+            'gateway stack template size',
+            'bytes',
+            (r) => r.gatewayStackTemplateBytes ?? NaN,
+          ),
+        ]
+      : [];
   return [
     ...plain('synth time (construct + synth)', 'ms', (r) => r.constructMs + r.synthMs),
     ...perOperation(
@@ -100,6 +134,7 @@ export function synthEntries(
     ...plain('resources in the largest template', 'resources', (r) => r.largestTemplateResources),
     ...plain('largest template size', 'bytes', (r) => r.largestTemplateBytes),
     ...plain('templates in the assembly', 'templates', (r) => r.templates),
+    ...gatewayStack,
   ];
 }
 
@@ -110,7 +145,7 @@ function quotaNote(reports: readonly SynthReport[]): string | undefined {
   const notes: string[] = [];
   if (resources > CLOUDFORMATION_MAX_RESOURCES) {
     notes.push(
-      `${resources} resources in one stack, over the ${CLOUDFORMATION_MAX_RESOURCES} allowed, so a default cdk synth fails with TooManyResourcesInStack`,
+      `${resources} resources in one stack, over the ${CLOUDFORMATION_MAX_RESOURCES} allowed, so a synth without the lifted limit fails with TooManyResourcesInGatewayStack`,
     );
   }
   if (bytes > CLOUDFORMATION_MAX_TEMPLATE_BYTES) {
