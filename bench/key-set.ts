@@ -312,6 +312,8 @@ const OUTAGE_PROBE_PAST_WINDOW_MS = 3000;
  * refreshes does so once. Then it stops the server and sends a new token of the same key
  * every 200 ms until 3 s past the window.
  */
+// NOTE: the outage is a closed port, so every fetch fails at once. A JWKS server that hangs
+// would also hold each request past the window for up to `fetchTimeoutMs`; no scenario covers it.
 export async function runOutage(
   subject: string,
   load: Omit<KeySetLoadParams, 'jwksUrl'>,

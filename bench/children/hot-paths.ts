@@ -427,6 +427,8 @@ function certificateComparison(fixture: CertificateFixture, params: HotPathParam
  * Both subjects resend a few tokens, which our verified-token cache absorbs, so the handler
  * costs little and the broker client's cache hit is not lost in the signature check.
  */
+// NOTE: only a client credentials connection is measured. A token exchange connection keys its
+// cache by a SHA-256 of the caller's token, which a subject with `subjectValidator` would show.
 function brokerClientComparison(
   lambda: LocalServer,
   jwtKey: SigningKey,
