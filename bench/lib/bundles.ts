@@ -3,18 +3,22 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   statSync,
   writeFileSync,
   readFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AuthorizerConfig } from '../../lambda/policy/config';
 import { AUDIENCE, ISSUER, REQUIRED_ROLE, ROLE_CLAIM } from './tokens';
 
 export const ROOT = resolve(__dirname, '..', '..');
 
-/** Our authorizer as `npm run build:lambda` bundles it. */
+/**
+ * The core of our authorizer as `npm run build:lambda` bundles it: everything a JWT-only
+ * gateway loads. The other capabilities are files beside it (see `gatehouseCapabilityFiles`).
+ */
 export const GATEHOUSE_BUNDLE = join(ROOT, 'dist', 'bundles', 'authorizer', 'index.js');
 
 /** Peer handlers, each a minimal REQUEST authorizer on one library, in `bench/peers/`. */
@@ -55,14 +59,28 @@ export function requireGatehouseBundle(): string {
   return GATEHOUSE_BUNDLE;
 }
 
+/** Returns the paths of the capability files beside our core bundle, such as `basic.js`. */
+export function gatehouseCapabilityFiles(): string[] {
+  const directory = dirname(requireGatehouseBundle());
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.js') && name !== 'index.js')
+    .sort()
+    .map((name) => join(directory, name));
+}
+
 /**
- * Copies our authorizer bundle into `dir` next to a `config.json`, as the Gateway construct
- * stages its asset, and returns the path of the copied bundle.
+ * Copies our authorizer's core bundle and its capability files into `dir` next to a
+ * `config.json`, as the Gateway construct stages its asset, and returns the path of the
+ * copied core. The construct copies only the capability files a config uses. Copying all of
+ * them here changes nothing for a JWT config, because the core loads none of them.
  */
 export function stageGatehouse(dir: string, config: AuthorizerConfig): string {
   mkdirSync(dir, { recursive: true });
   const bundle = join(dir, 'index.js');
   copyFileSync(requireGatehouseBundle(), bundle);
+  for (const file of gatehouseCapabilityFiles()) {
+    copyFileSync(file, join(dir, basename(file)));
+  }
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   return bundle;
 }
