@@ -14,8 +14,11 @@ const handlers = readdirSync(join(root, 'lambda'), { withFileTypes: true })
 
 // The authorizer is split: dist/bundles/authorizer/index.js is the core a JWT-only gateway
 // loads, and each other capability is a file beside it that the core requires on first use.
-// NOTE: the split applies only to the authorizer. The token broker and management bundles are
-// single files, and no capability file is shared between handlers.
+// NOTE: the core is still about 21.7 KB, against 18.2 KB for an aws-jwt-verify handler built
+// with these settings. Key sets (2.6 KB, discovery documents included), claim checks (2.2 KB)
+// and the decision (2.0 KB) are the largest parts. Discovery-document support is about 0.6 KB
+// of the key sets and could load on first use. The rest of the gap is in code every JWT
+// decision runs, so closing it means shorter JWT, decision and log code.
 for (const name of handlers) {
   const outdir = join(root, 'dist', 'bundles', name);
   if (name === 'authorizer') {
