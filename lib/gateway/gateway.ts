@@ -122,7 +122,11 @@ export interface GatewayProps {
    */
   readonly apiPlacement?: ApiPlacement;
   /**
-   * Path of the authorizer bundle.
+   * Path of the authorizer's core bundle, staged into the asset as `index.js`. The capability
+   * files that the gateway's policies use (`basic.js`, `subscription.js`, `certificate.js`,
+   * `backend.js`) must be beside it, built together with it as `npm run build:lambda` builds
+   * them, because the core loads them from its own directory. Synth fails with
+   * `AuthorizerBundleMissing` when the bundle or a file the policies use is missing.
    *
    * @default - `dist/bundles/authorizer/index.js` of this package, built by `npm run build:lambda`
    */
