@@ -104,13 +104,13 @@ export class RestApiView {
     return products.sort((a, b) => compareText(a.name, b.name));
   }
 
+  /** Returns the usage plans of the API's stack and of its parents, each with its stack. */
   private usagePlans(): [AssemblyStack, string, CfnResource][] {
     const plans: [AssemblyStack, string, CfnResource][] = [];
     for (let stack: AssemblyStack | undefined = this.stack; stack; stack = stack.parent) {
-      const own = stack.template.ofType('AWS::ApiGateway::UsagePlan');
-      plans.push(
-        ...own.map(([id, plan]): [AssemblyStack, string, CfnResource] => [stack!, id, plan]),
-      );
+      for (const [planId, plan] of stack.template.ofType('AWS::ApiGateway::UsagePlan')) {
+        plans.push([stack, planId, plan]);
+      }
     }
     return plans;
   }
