@@ -12,26 +12,22 @@ const STACK_RESOURCE_LIMIT_CONTEXT = '@aws-cdk/core:stackResourceLimit';
 const CLOUDFORMATION_MAX_RESOURCES = 500;
 
 /**
- * Throws when the gateway's APIs are in its own stack and that stack contains more resources
- * than CDK allows. It runs as a construct validation, which CDK calls after aspects and
- * before it writes templates, so users see this error, naming the prop that fixes it,
- * before CDK's own `TooManyResourcesInStack`.
+ * Throws when some of the gateway's APIs are in its own stack and that stack contains more
+ * resources than CDK's limit allows, with an error that names the prop that fixes it. Call
+ * it from a construct validation, so that it runs before CDK's own `TooManyResourcesInStack`.
  */
-export function checkStackResourceLimit(
-  gateway: IConstruct,
-  apis: readonly IConstruct[],
-): string[] {
+export function checkStackResourceLimit(gateway: IConstruct, apis: readonly IConstruct[]): void {
   const stack = Stack.of(gateway);
   const limit = resourceLimit(stack);
   if (limit <= 0 || apis.length === 0) {
-    return [];
+    return;
   }
 
   const inStack = (construct: IConstruct) =>
     CfnResource.isCfnResource(construct) && Stack.of(construct) === stack;
   const total = stack.node.findAll().filter(inStack).length;
   if (total <= limit) {
-    return [];
+    return;
   }
   const fromApis = apis.flatMap((api) => api.node.findAll().filter(inStack)).length;
   throw new GatehouseValidationError(
