@@ -7,9 +7,9 @@ import { GatehouseValidationError } from '../core/errors';
 import { Backend } from './backend';
 import type { Gateway } from '../gateway/gateway';
 
-/** How `Gateway.addApi()` places an API's resources; the gateway's `apiPlacement` decides it. */
+/** Placement of an API's resources, which `Gateway.addApi()` sets from `apiPlacement`. */
 export interface ApiPlacementOptions {
-  /** Creates the API's resources in a nested stack of its own instead of the gateway's stack. */
+  /** True to create the API's resources in a nested stack of their own. */
   readonly nestedStack: boolean;
 }
 
