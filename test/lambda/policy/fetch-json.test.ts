@@ -11,7 +11,7 @@ let mode: Mode = 'ok';
 const sockets = new Set<Socket>();
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
+  server = createServer((_request, response) => {
     if (mode === 'no-headers') {
       return;
     }
