@@ -61,7 +61,10 @@ function fetchText(url: string, timeoutMs: number): Promise<string> {
       ? (require('node:https') as typeof import('node:https')).get
       : (require('node:http') as typeof import('node:http')).get;
     /* eslint-enable @typescript-eslint/no-require-imports */
-    const options = { headers: { accept: 'application/json' } };
+    // A new connection for every fetch. Node.js 20's global agent keeps connections alive,
+    // and after Lambda thaws an instance, a kept connection the server has since closed fails
+    // the refresh with "socket hang up". Fetches are rare, so the new handshake costs little.
+    const options = { headers: { accept: 'application/json' }, agent: false };
     try {
       request = get(url, options, (response) => readBody(response, succeed, fail));
     } catch (error) {

@@ -9,9 +9,12 @@ let server: Server;
 let url: string;
 let mode: Mode = 'ok';
 const sockets = new Set<Socket>();
+/** The `connection` header of each request the server received. */
+const connectionHeaders: (string | undefined)[] = [];
 
 beforeAll(async () => {
-  server = createServer((_request, response) => {
+  server = createServer((request, response) => {
+    connectionHeaders.push(request.headers.connection);
     if (mode === 'no-headers') {
       return;
     }
@@ -32,8 +35,8 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
 });
 
-// Node.js 20's global agent keeps connections alive, so closing them here and giving the
-// client time to see the close keeps one test's connection out of the next test.
+// Closing every connection and giving the client time to see the close keeps one test's
+// connection out of the next test.
 afterEach(async () => {
   sockets.forEach((socket) => socket.destroy());
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -59,6 +62,18 @@ describe('fetchJsonObject', () => {
     mode = 'ok';
 
     await expect(fetchJsonObject(url, 1000)).resolves.toEqual({ keys: [] });
+  });
+
+  test('opens a new connection per fetch', async () => {
+    mode = 'ok';
+    connectionHeaders.length = 0;
+
+    await fetchJsonObject(url, 1000);
+    await fetchJsonObject(url, 1000);
+
+    expect(connectionHeaders).toEqual(['close', 'close']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sockets.size).toBe(0);
   });
 
   test('times out when no response arrives', async () => {
