@@ -25,11 +25,6 @@ export const BOUNDED_GROWTH_BYTES = 256 * 1024;
  */
 export const FETCH_GAP_TOLERANCE_MS = 250;
 /**
- * Largest p50 ratio of a hot path to its baseline. The benchmark issue sets 1.3x only for the
- * warm JWT decision against the node:crypto floor; the hot paths are held to the same bound.
- */
-export const HOT_PATH_BASELINE_RATIO = WARM_FLOOR_RATIO;
-/**
  * Slack on either edge of the outage window, in ms. The parent sends each probe and reads
  * the server's fetch time on its own clock, and the authorizer compares whole seconds.
  */
@@ -156,40 +151,13 @@ function outageVerdict(entries: readonly ResultEntry[]): TargetVerdict {
   };
 }
 
-/** Judges the hot paths against their baselines, and checks their cached paths make no request. */
+/**
+ * Checks that the hot paths' cached paths make no request. Their latency ratios are figures
+ * in the tables, not targets, because the benchmark issue sets a latency bound only for the
+ * warm JWT decision.
+ */
 function hotPathVerdicts(entries: readonly ResultEntry[]): TargetVerdict[] {
   const verdicts: TargetVerdict[] = [];
-  const ratioTargets = [
-    {
-      measurement: 'subscription key, registry lookup',
-      subject: 'gatehouse, subscription key, lookup cache off',
-    },
-    { measurement: 'certificate rules', subject: 'gatehouse, new certificate per request' },
-    {
-      measurement: 'backend credential, broker client cache hit',
-      subject: 'gatehouse, JWT + backend credential, repeated token',
-    },
-    {
-      measurement: 'token broker function, cache hit',
-      subject: 'token broker handler, cached credential',
-    },
-  ];
-  for (const { measurement, subject } of ratioTargets) {
-    const entry = entries.find(
-      (item) => item.name === `${measurement} p50 latency` && item.subject === subject,
-    );
-    const target = `${subject} within ${HOT_PATH_BASELINE_RATIO}x of ${entry?.baseline ?? 'its baseline'}`;
-    verdicts.push(
-      entry?.ratio == null
-        ? missing(target)
-        : {
-            target,
-            met: entry.ratio <= HOT_PATH_BASELINE_RATIO,
-            detail: `p50 ${entry.median.toFixed(1)} us, ${entry.ratio.toFixed(2)}x ${entry.baseline}`,
-          },
-    );
-  }
-
   const noRequests = [
     {
       name: 'subscription key, cached lookup DynamoDB requests per decision',
@@ -217,34 +185,47 @@ function hotPathVerdicts(entries: readonly ResultEntry[]): TargetVerdict[] {
   return verdicts;
 }
 
+/** Suffix of the synth entries measured with a nested stack per API. */
+const NESTED = ' (nested stack per API)';
+
 function synthVerdicts(entries: readonly ResultEntry[]): TargetVerdict[] {
   const verdicts: TargetVerdict[] = [];
   // The smallest gateway carries fixed costs (the authorizer function, log groups, gateway
   // responses), so growth is judged from the size with the lowest per-operation figure.
-  for (const name of ['synth time per operation', 'template size per operation']) {
-    const rows = entries.filter((entry) => entry.name === name);
-    const target = `${name} grows at most ${LINEAR_GROWTH_RATIO}x from its lowest to any larger gateway`;
-    if (rows.length < 2) {
-      verdicts.push(missing(target));
-      continue;
+  for (const suffix of ['', NESTED]) {
+    for (const base of ['synth time per operation', 'template size per operation']) {
+      const name = base + suffix;
+      const rows = entries.filter((entry) => entry.name === name);
+      const target = `${name} grows at most ${LINEAR_GROWTH_RATIO}x from its lowest to any larger gateway`;
+      if (rows.length < 2) {
+        verdicts.push(missing(target));
+        continue;
+      }
+      const lowest = rows.reduce((min, entry) => (entry.median < min.median ? entry : min));
+      const larger = rows.slice(rows.indexOf(lowest));
+      const worst = larger.reduce((max, entry) => (entry.median > max.median ? entry : max));
+      const ratio = worst.median / lowest.median;
+      verdicts.push({
+        target,
+        met: ratio <= LINEAR_GROWTH_RATIO,
+        detail: `${ratio.toFixed(2)}x from ${lowest.subject} to ${worst.subject}`,
+      });
     }
-    const lowest = rows.reduce((min, entry) => (entry.median < min.median ? entry : min));
-    const larger = rows.slice(rows.indexOf(lowest));
-    const worst = larger.reduce((max, entry) => (entry.median > max.median ? entry : max));
-    const ratio = worst.median / lowest.median;
-    verdicts.push({
-      target,
-      met: ratio <= LINEAR_GROWTH_RATIO,
-      detail: `${ratio.toFixed(2)}x from ${lowest.subject} to ${worst.subject}`,
-    });
   }
-  const largest = entries.filter((entry) => entry.name === 'resources in the largest template');
+  // Every API in the gateway's own stack crosses the quotas by design from about 19 APIs on,
+  // and the tables say so; the target is met when nested placement stays inside them.
+  const largest = entries.filter(
+    (entry) => entry.name === `resources in the largest template${NESTED}`,
+  );
   for (const entry of largest) {
     verdicts.push({
-      target: `${entry.subject} deploys within CloudFormation's stack quotas`,
+      target: `${entry.subject} synthesizes within CloudFormation's stack quotas, with a nested stack per API`,
       met: entry.note === undefined,
       detail: `${entry.median} resources in the largest template${entry.note ? `; ${entry.note}` : ''}`,
     });
+  }
+  if (largest.length === 0) {
+    verdicts.push(missing("gateways synthesize within CloudFormation's stack quotas"));
   }
   return verdicts;
 }
