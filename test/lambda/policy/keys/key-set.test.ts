@@ -71,7 +71,10 @@ describe('RemoteKeySet.keysFor', () => {
     const stale = keySet.keysFor('first', T0 + 61);
     expect(Array.isArray(stale)).toBe(true);
     expect(keySet.keysFor('first', T0 + 62)).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The refresh runs in the background; wait for the server to see it, at most 2 s.
+    for (let waited = 0; server.count('/jwks.json') < 2 && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect(server.count('/jwks.json')).toBe(2);
   });
 
