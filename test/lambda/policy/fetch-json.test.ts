@@ -99,7 +99,9 @@ describe('fetchJsonObject', () => {
     mode = 'partial-body';
 
     await failure(fetchJsonObject(url, 200));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let waited = 0; sockets.size > 0 && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
 
     expect(sockets.size).toBe(0);
   });
