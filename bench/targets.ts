@@ -208,7 +208,10 @@ function synthVerdicts(entries: readonly ResultEntry[]): TargetVerdict[] {
       verdicts.push({
         target,
         met: ratio <= LINEAR_GROWTH_RATIO,
-        detail: `${ratio.toFixed(2)}x from ${lowest.subject} to ${worst.subject}`,
+        detail:
+          worst === lowest
+            ? `lowest at ${lowest.subject}, and no larger gateway costs more per operation`
+            : `${ratio.toFixed(2)}x from ${lowest.subject} to ${worst.subject}`,
       });
     }
   }

@@ -179,7 +179,9 @@ describe('evaluateTargets', () => {
     );
 
     expect(result?.met).toBe(true);
-    expect(result?.detail).toBe('1.00x from 1 API x 10 operations to 1 API x 10 operations');
+    expect(result?.detail).toBe(
+      'lowest at 1 API x 10 operations, and no larger gateway costs more per operation',
+    );
   });
 
   test('per-operation time doubling misses the linearity target', () => {
