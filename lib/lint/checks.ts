@@ -113,9 +113,27 @@ function resourceOf(
   if (logicalId === null) {
     return { constructPath: target.stack, locations: [] };
   }
+  return { ...templateResourceOf(target.stack, logicalId, templates), locations: [] };
+}
+
+/**
+ * Returns the template that contains a resource of the report and the resource's logical id
+ * in that template. The report prefixes the logical id of a resource in a nested stack with
+ * the logical id of its `AWS::CloudFormation::Stack` resource and `/`, and lists the nested
+ * template as `<stack>/<that prefix>`. CDK finds the construct by the template's file name
+ * and the unprefixed id, so the nested template must be named, not the deployed stack's.
+ */
+function templateResourceOf(
+  stack: string,
+  logicalId: string,
+  templates: Map<string, string>,
+): { templatePath: string | undefined; resourceLogicalId: string } {
+  const separator = logicalId.lastIndexOf('/');
+  if (separator === -1) {
+    return { templatePath: templates.get(stack), resourceLogicalId: logicalId };
+  }
   return {
-    templatePath: templates.get(target.stack),
-    resourceLogicalId: logicalId,
-    locations: [],
+    templatePath: templates.get(`${stack}/${logicalId.slice(0, separator)}`),
+    resourceLogicalId: logicalId.slice(separator + 1),
   };
 }
