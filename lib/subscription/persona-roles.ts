@@ -1,6 +1,7 @@
-import { CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { Api } from '../api/api';
 import type { Product } from '../product/product';
 import type { SubscriptionRegistry } from './subscription-registry';
 
@@ -65,43 +66,109 @@ export class SubscriptionPersonaRoles extends Construct {
 }
 
 function restApiArns(scope: Construct, products: Product[]): string[] {
-  const stack = Stack.of(scope);
   return uniqueApis(products).flatMap((api) => {
-    const arn = `arn:${stack.partition}:apigateway:${stack.region}::/restapis/${api.restApi.restApiId}`;
+    const arn = restApiArn(scope, api);
     return [arn, `${arn}/*`];
   });
+}
+
+function restApiArn(scope: Construct, api: Api): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:apigateway:${stack.region}::/restapis/${api.restApi.restApiId}`;
+}
+
+/** A resource with a trailing wildcard that the roles are granted, and what it covers. */
+interface ScopedWildcard {
+  readonly resource: string;
+  readonly covers: string;
 }
 
 /**
  * Acknowledges each cdk-nag wildcard finding by its exact resource, so a wildcard added
  * later elsewhere is still reported.
+ *
+ * cdk-nag names a finding by the resource as the role's stack resolves it. A resource of a
+ * nested stack, such as the REST API of `ApiPlacement.NESTED_STACK_PER_API`, reaches that
+ * stack through a nested stack output that CDK creates only when it resolves references
+ * during synthesis. So the acknowledgements are written by a construct validation, which CDK
+ * runs after that step and before it calls validation plugins such as cdk-nag.
+ * NOTE: `app.synth({ skipValidation: true })` skips construct validations, so these findings
+ * stay open when a plugin checks such a synth.
  */
 function acknowledgeScopedWildcards(scope: Construct, props: SubscriptionPersonaRolesProps): void {
-  const stack = Stack.of(scope);
-  const id = (construct: Construct) =>
-    stack.getLogicalId(construct.node.defaultChild as CfnElement);
-  const apiGateway = 'arn:<AWS::Partition>:apigateway:<AWS::Region>::';
-  const findings: [string, string][] = [
-    [`<${id(props.registry.table)}.Arn>/index/*`, "the registry table's owner index"],
-    [
-      `<${id(props.registry.managementFunction)}.Arn>:*`,
-      "the management function's versions and aliases",
-    ],
-    ...props.products.map((product): [string, string] => [
-      `${apiGateway}/usageplans/<${id(product.usagePlan)}>/*`,
-      `the keys and usage of product ${product.productId}'s usage plan`,
-    ]),
-    ...uniqueApis(props.products).map((api): [string, string] => [
-      `${apiGateway}/restapis/<${id(api.restApi)}>/*`,
-      `the resources of REST API ${api.configKey}, for the administrator`,
-    ]),
+  const wildcards = scopedWildcards(scope, props);
+  let acknowledged = false;
+  scope.node.addValidation({
+    validate: () => {
+      // Each synth validates the tree again, and one set of acknowledgements is enough.
+      if (!acknowledged) {
+        acknowledged = true;
+        const stack = Stack.of(scope);
+        for (const { resource, covers } of wildcards) {
+          Validations.of(scope).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::${nagResourceName(stack.resolve(resource))}]`,
+            reason: `The wildcard stays inside one named resource: ${covers}`,
+          });
+        }
+      }
+      return [];
+    },
+  });
+}
+
+/** Returns the wildcard resources that the grants in the constructor add to the roles. */
+function scopedWildcards(scope: Construct, props: SubscriptionPersonaRolesProps): ScopedWildcard[] {
+  return [
+    {
+      resource: `${props.registry.table.tableArn}/index/*`,
+      covers: "the registry table's owner index",
+    },
+    {
+      resource: `${props.registry.managementFunction.functionArn}:*`,
+      covers: "the management function's versions and aliases",
+    },
+    ...props.products.map((product) => {
+      const stack = Stack.of(product);
+      return {
+        resource: `arn:${stack.partition}:apigateway:${stack.region}::/usageplans/${product.usagePlanId}/*`,
+        covers: `the keys and usage of product ${product.productId}'s usage plan`,
+      };
+    }),
+    ...uniqueApis(props.products).map((api) => ({
+      resource: `${restApiArn(scope, api)}/*`,
+      covers: `the resources of REST API ${api.configKey}, for the administrator`,
+    })),
   ];
-  for (const [resource, what] of findings) {
-    Validations.of(scope).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${resource}]`,
-      reason: `The wildcard stays inside one named resource: ${what}`,
-    });
+}
+
+/**
+ * Returns a resolved resource in the flat form that cdk-nag 3 uses in finding ids: a
+ * `Fn::Join` becomes its joined parts, `{ Ref: X }` becomes `<X>`, a `Fn::GetAtt` becomes
+ * `<X.Attribute>` and a `Fn::ImportValue` becomes its export name.
+ */
+function nagResourceName(value: unknown): string {
+  if (typeof value === 'string') {
+    return value;
   }
+  if (typeof value !== 'object' || value === null) {
+    return JSON.stringify(value);
+  }
+  const intrinsic = value as Record<string, unknown>;
+  const join = intrinsic['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    return (join[1] as unknown[]).map(nagResourceName).join(join[0]);
+  }
+  const getAtt = intrinsic['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && getAtt.length === 2) {
+    return `<${nagResourceName(getAtt[0])}.${nagResourceName(getAtt[1])}>`;
+  }
+  if ('Fn::ImportValue' in intrinsic) {
+    return nagResourceName(intrinsic['Fn::ImportValue']);
+  }
+  if ('Ref' in intrinsic) {
+    return `<${nagResourceName(intrinsic.Ref)}>`;
+  }
+  return JSON.stringify(value);
 }
 
 function uniqueApis(products: Product[]) {
