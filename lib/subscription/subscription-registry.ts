@@ -11,6 +11,7 @@ import { SUBSCRIPTION_TABLE_ENV } from '../../lambda/subscriptions/model';
 import type { Api } from '../api/api';
 import { AccessPolicy } from '../core/access-policy';
 import { GatehouseValidationError } from '../core/errors';
+import { nagResourceName } from '../core/nag';
 import { DeclaredSubscription, DeclaredSubscriptionOptions } from './declared-subscription';
 import { API_GATEWAY_LIMITS, LAMBDA_ENVIRONMENT_BYTES } from './limits';
 import { DEFAULT_MANAGEMENT_BUNDLE, createManagementFunction } from './management-function';
@@ -280,8 +281,11 @@ export class SubscriptionRegistry extends Construct {
 
   private acknowledgeNagFindings(): void {
     const role = this.managementFunction.role as iam.Role;
+    // Resolved rather than written by hand: in a stack with a region, cdk-nag names the
+    // region literally instead of <AWS::Region>.
+    const apiKeys = nagResourceName(Stack.of(this).resolve(this.apiGatewayArn('/apikeys/*')));
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/apikeys/*]',
+      id: `AwsSolutions-IAM5[Resource::${apiKeys}]`,
       reason:
         'API Gateway assigns API key ids at run time when a subscription is created, so the function may change any API key; usage plan access is listed per product',
     });
