@@ -51,6 +51,7 @@ export function toAuthRequest(event: RequestAuthorizerEvent, nowMs: number): Aut
     sourceIp: context.identity?.sourceIp,
     clientCertificate: clientCertificate(context.identity?.clientCert),
     now: Math.floor(nowMs / 1000),
+    nowMs,
   };
 }
 

@@ -19,8 +19,15 @@ export interface AuthRequest {
   readonly sourceIp?: string;
   /** The client certificate of a mutual TLS connection, as API Gateway passes it. */
   readonly clientCertificate?: ClientCertificateInput;
-  /** Time of the decision in seconds since the epoch. */
+  /** Time of the decision in whole seconds since the epoch, as JWT claims count time. */
   readonly now: number;
+  /**
+   * Time of the decision in milliseconds since the epoch, for limits finer than a second
+   * such as the key refetch cool-down.
+   *
+   * @default - `now` in milliseconds
+   */
+  readonly nowMs?: number;
 }
 
 export interface ClientCertificateInput {

@@ -32,8 +32,10 @@ export async function evaluateJwt(
   const claims = await context.memo(`jwt:${requirement.validator}`, async () => {
     const token = readToken(context.request, validator.tokenSources);
     const state = stateFor(context.config, requirement.validator, validator);
-    const now = context.request.now;
-    const verified = await verifyJwt(token, validator, state.keySet, now, state.verified);
+    const { now, nowMs = now * 1000 } = context.request;
+    const verified = await verifyJwt(token, validator, state.keySet, now, state.verified, {
+      keyTime: nowMs / 1000,
+    });
     checkRequiredClaims(verified, validator.claims);
     if (validator.requireCertificateBinding === true) {
       checkCertificateBinding(verified, context.request.clientCertificate?.pem);

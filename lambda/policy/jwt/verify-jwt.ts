@@ -17,6 +17,8 @@ export type JwtClaims = Readonly<Record<string, unknown>>;
  *
  * With `verified`, a token seen before skips parsing and the signature check while the key
  * set still returns the key that verified it. The header and claim checks run on every call.
+ * `options.keyTime` is the time passed to the key set, in seconds with a fraction, so that its
+ * refetch cool-down is exact; claims are checked against `now`.
  */
 export async function verifyJwt(
   token: string,
@@ -24,12 +26,14 @@ export async function verifyJwt(
   keySet: KeySet,
   now: number,
   verified?: VerifiedTokens,
+  options: { readonly keyTime?: number } = {},
 ): Promise<JwtClaims> {
+  const keyTime = options.keyTime ?? now;
   const seen = verified?.get(token, now);
   if (seen !== undefined) {
     let key: VerificationKey;
     try {
-      const selected = selectKey(seen.header, validator, keySet, now);
+      const selected = selectKey(seen.header, validator, keySet, keyTime);
       ({ key } = selected instanceof Promise ? await selected : selected);
     } catch (error) {
       verified?.delete(token);
@@ -43,7 +47,7 @@ export async function verifyJwt(
   }
 
   const jws = parseCompactJws(token);
-  const selected = selectKey(jws.header, validator, keySet, now);
+  const selected = selectKey(jws.header, validator, keySet, keyTime);
   const { spec, key } = selected instanceof Promise ? await selected : selected;
   if (!verifySignature(spec, key.key, jws.signingInput, jws.signature)) {
     throw new AccessDenied(
@@ -64,7 +68,7 @@ interface SelectedKey {
 
 /**
  * Checks the header's `alg`, `crit` and `kid`, and finds the one key that may verify it.
- * Returns without a promise when the key set holds the keys already, so a warm decision
+ * Returns without a promise when the key set contains the keys already, so a warm decision
  * awaits nothing here.
  */
 function selectKey(

@@ -11,7 +11,8 @@ export interface KeySet {
   /**
    * Returns the keys that carry `kid` (or every key when `kid` is undefined). The keys come
    * back at once when no fetch has to finish first, which is every warm request, so the
-   * caller's decision does not wait on a promise it does not need.
+   * caller's decision does not wait on a promise it does not need. `now` is in seconds since
+   * the epoch and may have a fraction, which the cool-down and cache ages keep.
    */
   keysFor(
     kid: string | undefined,

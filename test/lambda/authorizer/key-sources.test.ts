@@ -54,7 +54,7 @@ function bearer(key: SigningKey, issuer = server.baseUrl) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits past a one-second cool-down, which is measured in whole seconds. */
+/** Waits past a one-second cool-down, with room for a slow request. */
 const pastCooldown = () => sleep(2100);
 
 describe('bundled authorizer: key sources', () => {
@@ -109,6 +109,35 @@ describe('bundled authorizer: key sources', () => {
     expect(early.outcome).toBe('unauthorized');
     expect(late.outcome).toBe('allow');
     expect(server.count('/jwks.json')).toBe(2);
+  });
+
+  test('cool-down is exact to the millisecond', async () => {
+    const authorizer = authorizerWith(
+      { kind: 'jwks', url: server.jwksUrl },
+      { refetchCooldownSeconds: 5 },
+    );
+    // The first fetch at x.999 s: 4.001 s later, whole seconds would count 5 and refetch.
+    const start = Math.floor(Date.now() / 1000) * 1000 + 999;
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      clock.mockReturnValue(start);
+      await invoke(authorizer, bearer(current));
+      const rotated = generateSigningKey('ES256');
+      server.keys = [current.jwk, rotated.jwk];
+
+      clock.mockReturnValue(start + 4001);
+      const early = await invoke(authorizer, bearer(rotated));
+      const fetchesBeforeCooldown = server.count('/jwks.json');
+      clock.mockReturnValue(start + 5000);
+      const late = await invoke(authorizer, bearer(rotated));
+
+      expect(early.log.code).toBe('KEY_NOT_FOUND');
+      expect(fetchesBeforeCooldown).toBe(1);
+      expect(late.outcome).toBe('allow');
+      expect(server.count('/jwks.json')).toBe(2);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   test('a flood of random kids costs one fetch per cool-down', async () => {

@@ -63,6 +63,19 @@ describe('RemoteKeySet.keysFor', () => {
     expect(server.count('/jwks.json')).toBe(2);
   });
 
+  test('cool-down counts fractions of a second', async () => {
+    const keySet = remoteKeySet();
+    await keySet.keysFor('first', T0 + 0.999);
+    server.keys = [first.jwk, second.jwk];
+
+    // 4.001 s after the first fetch: whole seconds would read this as 5 s and refetch.
+    expect(keySet.keysFor('second', T0 + 5)).toEqual([]);
+    expect(server.count('/jwks.json')).toBe(1);
+
+    expect((await keySet.keysFor('second', T0 + 5.999)).map((key) => key.kid)).toEqual(['second']);
+    expect(server.count('/jwks.json')).toBe(2);
+  });
+
   test('stale keys return at once', async () => {
     const keySet = remoteKeySet();
     await keySet.keysFor('first', T0);
