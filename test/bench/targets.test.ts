@@ -243,6 +243,12 @@ describe('outage verdict', () => {
     expect(verdict(entries, OUTAGE_TARGET)?.met).toBe(false);
   });
 
+  test('rejection a second after the window is missed', () => {
+    const entries = outageEntries([outageReport({ lastAcceptedMs: 6800, firstRejectedMs: 7000 })]);
+
+    expect(verdict(entries, OUTAGE_TARGET)?.met).toBe(false);
+  });
+
   test('acceptance past the window is missed', () => {
     const entries = outageEntries([outageReport({ lastAcceptedMs: 8800, firstRejectedMs: null })]);
 
