@@ -102,6 +102,23 @@ describe('evaluateTargets', () => {
     expect(result?.detail).toContain('not accepted before the bound');
   });
 
+  test('new key at 5.1 s meets the target within tolerance', () => {
+    const entries = keySetEntries([keySetReport({ quietRotationMs: 5100 })]);
+
+    const result = verdict(entries, 'new key accepted after publication (quiet) within 5000 ms');
+
+    expect(result?.met).toBe(true);
+    expect(result?.detail).toBe('5100 ms (tolerance 250 ms)');
+  });
+
+  test('new key at 5.3 s misses the target', () => {
+    const entries = keySetEntries([keySetReport({ quietRotationMs: 5300 })]);
+
+    const result = verdict(entries, 'new key accepted after publication (quiet) within 5000 ms');
+
+    expect(result?.met).toBe(false);
+  });
+
   test('two fetches in 5 s miss the flood target', () => {
     const entries = keySetEntries([
       keySetReport({ floodFetchesPer5s: 2, floodShortestGapMs: 900 }),
