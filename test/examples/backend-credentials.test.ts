@@ -1,38 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { BackendCredentialsStack } from '../../examples/backend-credentials/backend-credentials-stack';
 import { acknowledgeReviewedFindings } from '../../bin/nag-acknowledgements';
-
-function newApp(): App {
-  return new App({ outdir: mkdtempSync(join(tmpdir(), 'gatehouse-example-')) });
-}
+import { nagViolations, newTestApp as newApp } from '../support/nag';
 
 /** Synthesizes the app with the cdk-nag packs of the CDK app; returns the errors, or none. */
 function nagErrors(app: App): string[] {
-  Validations.of(app).addPlugins(
+  return nagViolations(
+    app,
     new AwsSolutionsChecks(app),
     new ServerlessChecks(app),
     new NIST80053R5Checks(app),
-  );
-  try {
-    app.synth();
-    return [];
-  } catch (error) {
-    const report = join(app.outdir, 'validation-report.json');
-    if (!existsSync(report)) {
-      throw error;
-    }
-    const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
-      pluginReports: { violations: { ruleName: string; severity: string }[] }[];
-    };
-    return parsed.pluginReports
-      .flatMap((plugin) => plugin.violations)
-      .filter((violation) => violation.severity === 'error')
-      .map((violation) => violation.ruleName);
-  }
+  )
+    .filter((violation) => violation.severity === 'error')
+    .map((violation) => violation.ruleName);
 }
 
 describe('BackendCredentialsStack', () => {

@@ -1,33 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { IntranetSsoStack } from '../../examples/intranet-sso/intranet-sso-stack';
-
-/** Returns a new app whose cloud assembly goes to a temporary directory. */
-function newApp(): App {
-  return new App({ outdir: mkdtempSync(join(tmpdir(), 'gatehouse-example-')) });
-}
-
-/** Synthesizes the app with the AwsSolutions pack; returns the violations, or none. */
-function nagViolations(app: App): { ruleName: string; severity: string }[] {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  try {
-    app.synth();
-    return [];
-  } catch (error) {
-    const report = join(app.outdir, 'validation-report.json');
-    if (!existsSync(report)) {
-      throw error;
-    }
-    const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
-      pluginReports: { violations: { ruleName: string; severity: string }[] }[];
-    };
-    return parsed.pluginReports.flatMap((plugin) => plugin.violations);
-  }
-}
+import { nagViolations, newTestApp as newApp } from '../support/nag';
 
 describe('IntranetSsoStack', () => {
   test('passes the AwsSolutions checks', () => {

@@ -1,31 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { nagViolations, newTestApp as newApp } from '../support/nag';
 import { ClientCertificateRequirement } from '../../lambda/policy/config';
 import { PartnerSpaStack } from '../../examples/partner-spa/partner-spa-stack';
-
-function newApp(): App {
-  return new App({ outdir: mkdtempSync(join(tmpdir(), 'gatehouse-partner-spa-')) });
-}
-
-/** Synthesizes the app with the AwsSolutions pack; returns the violations, or none. */
-function nagViolations(app: App): { ruleName: string }[] {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  try {
-    app.synth();
-    return [];
-  } catch (error) {
-    const report = join(app.outdir, 'validation-report.json');
-    if (!existsSync(report)) throw error;
-    const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
-      pluginReports: { violations: { ruleName: string }[] }[];
-    };
-    return parsed.pluginReports.flatMap((plugin) => plugin.violations);
-  }
-}
 
 function synthesized(): { stack: PartnerSpaStack; template: Template } {
   const stack = new PartnerSpaStack(newApp(), 'PartnerSpa');

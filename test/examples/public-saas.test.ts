@@ -1,34 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { PublicSaasStack } from '../../examples/public-saas/public-saas-stack';
-
-function newApp(): App {
-  return new App({ outdir: mkdtempSync(join(tmpdir(), 'gatehouse-example-')) });
-}
-
-/** Synthesizes the app with the AwsSolutions pack and returns the unacknowledged findings. */
-function nagViolations(app: App): { ruleName: string; resourcePath?: string }[] {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  try {
-    app.synth();
-    return [];
-  } catch (error) {
-    const report = join(app.outdir, 'validation-report.json');
-    if (!existsSync(report)) {
-      throw error;
-    }
-    const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
-      pluginReports: {
-        violations: { ruleName: string; violatingResources: { resourceLogicalId: string }[] }[];
-      }[];
-    };
-    return parsed.pluginReports.flatMap((plugin) => plugin.violations);
-  }
-}
+import { nagViolations, newTestApp as newApp } from '../support/nag';
 
 describe('PublicSaasStack', () => {
   test('passes the AwsSolutions checks', () => {

@@ -1,22 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { Backend } from '../../../lib/api/backend';
 import { ApiPlacement, Gateway } from '../../../lib/gateway/gateway';
 import { Product } from '../../../lib/product/product';
 import { SubscriptionPersonaRoles } from '../../../lib/subscription/persona-roles';
 import { SubscriptionRegistry } from '../../../lib/subscription/subscription-registry';
+import { NagViolation, nagViolations, newTestApp } from '../../support/nag';
 
 const WEB_ACL_ARN = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/shop/abc';
 const ENVIRONMENT = { account: '123456789012', region: 'eu-west-1' };
-
-interface NagViolation {
-  readonly ruleName: string;
-  readonly violatingConstructs: { readonly constructPath?: string }[];
-}
 
 /**
  * Declares a gateway with two APIs, a registry, a product over both APIs and the persona
@@ -45,24 +37,11 @@ function declareRoles(stack: Stack, apiPlacement: ApiPlacement): SubscriptionPer
  * Synthesizes the declarations under the cdk-nag AwsSolutions pack and returns the findings
  * that no acknowledgement matched. The stack is environment-agnostic unless `env` is given.
  */
-function nagViolations(declare: (stack: Stack) => void, env?: typeof ENVIRONMENT): NagViolation[] {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gatehouse-roles-')) });
+function violationsOf(declare: (stack: Stack) => void, env?: typeof ENVIRONMENT): NagViolation[] {
+  const app = newTestApp();
   const stack = new Stack(app, 'Shop', { env });
   declare(stack);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  try {
-    app.synth();
-    return [];
-  } catch (error) {
-    const report = join(app.outdir, 'validation-report.json');
-    if (!existsSync(report)) {
-      throw error;
-    }
-    const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
-      pluginReports: { violations: NagViolation[] }[];
-    };
-    return parsed.pluginReports.flatMap((plugin) => plugin.violations);
-  }
+  return nagViolations(app);
 }
 
 describe('SubscriptionPersonaRoles cdk-nag acknowledgements', () => {
@@ -70,7 +49,7 @@ describe('SubscriptionPersonaRoles cdk-nag acknowledgements', () => {
     ['gateway stack', ApiPlacement.GATEWAY_STACK],
     ['nested stack per API', ApiPlacement.NESTED_STACK_PER_API],
   ])('%s placement leaves no AwsSolutions finding', (_name, placement) => {
-    const violations = nagViolations((stack) => declareRoles(stack, placement));
+    const violations = violationsOf((stack) => declareRoles(stack, placement));
 
     expect(violations).toEqual([]);
   });
@@ -79,7 +58,7 @@ describe('SubscriptionPersonaRoles cdk-nag acknowledgements', () => {
     ['gateway stack', ApiPlacement.GATEWAY_STACK],
     ['nested stack per API', ApiPlacement.NESTED_STACK_PER_API],
   ])('%s placement still reports a wildcard over all APIs', (_name, placement) => {
-    const violations = nagViolations((stack) => {
+    const violations = violationsOf((stack) => {
       const roles = declareRoles(stack, placement);
       roles.administrator.addToPolicy(
         new iam.PolicyStatement({
@@ -101,7 +80,7 @@ describe('SubscriptionPersonaRoles cdk-nag acknowledgements', () => {
     ['gateway stack', ApiPlacement.GATEWAY_STACK],
     ['nested stack per API', ApiPlacement.NESTED_STACK_PER_API],
   ])('%s placement in a stack with a region leaves no finding', (_name, placement) => {
-    const violations = nagViolations((stack) => declareRoles(stack, placement), ENVIRONMENT);
+    const violations = violationsOf((stack) => declareRoles(stack, placement), ENVIRONMENT);
 
     expect(violations.map((violation) => violation.ruleName)).toEqual([]);
   });
