@@ -142,7 +142,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     targets,
     failures,
   };
-  const file = join(ROOT, 'bench', 'results.json');
+  // A quick or partial run goes to its own ignored file, so it never replaces the recorded
+  // full run that BENCHMARKS.md quotes.
+  const partial = mode === 'quick' || selected.length < BENCHMARKS.length;
+  const file = join(ROOT, 'bench', partial ? 'results.partial.json' : 'results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote ${file} in ${results.durationSeconds} s`);
   if (failures.length > 0) {

@@ -1,6 +1,7 @@
 /**
  * Prints `bench/results.json` as Markdown tables, one per benchmark group, for BENCHMARKS.md.
- * Run it with `npx tsx bench/markdown.ts`.
+ * Run it with `npx tsx bench/markdown.ts`, or `npx tsx bench/markdown.ts FILE` for another
+ * results file, such as `bench/results.partial.json` from a quick or partial run.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +39,8 @@ function table(entries: readonly ResultEntry[]): string {
   return lines.join('\n');
 }
 
-const results = JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8')) as ResultsFile;
+const file = process.argv[2] ?? join(__dirname, 'results.json');
+const results = JSON.parse(readFileSync(file, 'utf8')) as ResultsFile;
 for (const group of [...new Set(results.entries.map((entry) => entry.group))]) {
   console.log(`\n### ${group}\n`);
   console.log(table(results.entries.filter((entry) => entry.group === group)));
