@@ -14,10 +14,10 @@ export const WARM_FLOOR_RATIO = 1.3;
 /** Maximum time, in ms, for which a newly published key may be rejected. */
 export const NEW_KEY_ACCEPTED_WITHIN_MS = 5000;
 /**
- * Overrun of 5 s still read as accepted within 5 s, in ms. The two key-set targets meet at
- * one boundary: with at most one fetch per 5 s, a key published just after a fetch can be
- * fetched no sooner than 5 s later, and its acceptance is seen through that fetch's request
- * time and a probe sent every 100 ms. So it gets the same slack as the fetch gap.
+ * Overrun of 5 s still read as accepted within 5 s, in ms. With at most one fetch per 5 s, a
+ * key published just after a fetch can be fetched no sooner than 5 s later. Its acceptance
+ * is then measured through that fetch's request time and a probe sent every 100 ms, so it
+ * gets the same slack as the fetch gap.
  */
 export const NEW_KEY_TOLERANCE_MS = 250;
 /**
@@ -41,7 +41,7 @@ export const LINEAR_GROWTH_RATIO = 1.5;
 
 const GATEHOUSE = 'gatehouse';
 
-/** Compares the measured entries with the targets of the benchmark issue. */
+/** Compares the measured entries with the speed, key-set and synth targets. */
 export function evaluateTargets(entries: readonly ResultEntry[]): TargetVerdict[] {
   const find = (name: string, subject: string) =>
     entries.find((entry) => entry.name === name && entry.subject === subject);
@@ -128,9 +128,9 @@ export function evaluateTargets(entries: readonly ResultEntry[]): TargetVerdict[
 
 /**
  * Judges the outage scenario. A known key must be accepted until the configured window
- * (`maxAgeSeconds + maxStaleSeconds`) has passed since the last good fetch. It must be
- * rejected from one second after the window, because the authorizer's clock counts whole
- * seconds. Once rejected it must stay rejected, even for a token verified before the outage.
+ * (`maxAgeSeconds + maxStaleSeconds`) has passed since the last good fetch, and rejected
+ * within one probe interval after it. Once rejected it must stay rejected, even for a token
+ * verified before the outage.
  */
 function outageVerdict(entries: readonly ResultEntry[]): TargetVerdict {
   const target =
@@ -162,8 +162,7 @@ function outageVerdict(entries: readonly ResultEntry[]): TargetVerdict {
 
 /**
  * Checks that the hot paths' cached paths make no request. Their latency ratios are figures
- * in the tables, not targets, because the benchmark issue sets a latency bound only for the
- * warm JWT decision.
+ * in the tables, not targets, because only the warm JWT decision has a latency bound.
  */
 function hotPathVerdicts(entries: readonly ResultEntry[]): TargetVerdict[] {
   const verdicts: TargetVerdict[] = [];
@@ -224,8 +223,8 @@ function synthVerdicts(entries: readonly ResultEntry[]): TargetVerdict[] {
       });
     }
   }
-  // Every API in the gateway's own stack crosses the quotas by design from about 19 APIs on,
-  // and the tables say so; the target is met when nested placement stays inside them.
+  // With every API in the gateway's own stack, a gateway crosses the quotas from about 19
+  // APIs on, which the tables show. So the target is judged on nested placement.
   const largest = entries.filter(
     (entry) => entry.name === `resources in the largest template${NESTED}`,
   );

@@ -18,9 +18,9 @@ export interface CompactJws {
  * 2.5 us of a decision. The parsed objects are frozen because every token shares them.
  */
 const headers = new Map<string, Readonly<Record<string, unknown>>>();
-/** Headers kept at most; when full the map is emptied, so random headers cost no memory. */
+/** Maximum number of cached headers. A full cache is emptied, so random headers use no memory. */
 const MAX_CACHED_HEADERS = 32;
-/** Longest header segment worth keeping; a typical one is under 100 characters. */
+/** Maximum length of a cached header segment. A typical one is under 100 characters. */
 const MAX_CACHED_HEADER_LENGTH = 512;
 
 /**
@@ -88,7 +88,7 @@ function decodeSegment(segment: string, name: string): Buffer {
   return bytes;
 }
 
-/** Value of a base64url character; the decoder has already refused every other character. */
+/** Returns the value of a base64url character; the decoder has rejected all others already. */
 function sextet(code: number): number {
   if (code >= 97) {
     return code - 71; // a-z: 26 to 51

@@ -40,8 +40,8 @@ const WHITESPACE = /\s/;
 /**
  * Splits `<scheme> <token>`, comparing the scheme case-insensitively (RFC 9110, section 11.1).
  * Whitespace is JavaScript's `\s` throughout, as `trim` uses. Whitespace inside the token is
- * left to the JWS parser, which refuses any character outside base64url and the two dots;
- * scanning the token for it here as well cost about 1 us on an 800-character header.
+ * left to the JWS parser, which rejects any character outside base64url and the two dots,
+ * because scanning the token here as well cost about 1 us on an 800-character header.
  */
 function stripScheme(value: string, scheme: string): string {
   const trimmed = value.trim();

@@ -18,7 +18,7 @@ export type JwtClaims = Readonly<Record<string, unknown>>;
  * With `verified`, a token seen before skips parsing and the signature check while the key
  * set still returns the key that verified it. The header and claim checks run on every call.
  * `options.keyTime` is the time passed to the key set, in seconds with a fraction, so that its
- * refetch cool-down is exact; claims are checked against `now`.
+ * refetch cool-down is exact. Claims are checked against `now`.
  */
 export async function verifyJwt(
   token: string,
@@ -106,7 +106,7 @@ function selectKey(
       );
 }
 
-/** Picks the single key of `keys` that fits `alg`; none, or several without a kid, deny. */
+/** Returns the single key of `keys` that fits `alg`. None, or several without a kid, deny. */
 function onlyKey(
   keys: readonly VerificationKey[],
   alg: string,

@@ -89,7 +89,7 @@ export class RemoteKeySet implements KeySet {
     return this.usableKeys(kid, now);
   }
 
-  /** The held keys that carry `kid`; throws when no keys are held or they are too old. */
+  /** Returns the cached keys that carry `kid`. Throws when there are none or they are too old. */
   private usableKeys(kid: string | undefined, now: number): readonly VerificationKey[] {
     if (this.keys === undefined || now - this.fetchedAt > this.usableSeconds()) {
       throw this.unavailable();
