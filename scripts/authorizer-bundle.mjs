@@ -4,14 +4,17 @@
 // In the core, a `require()` of a capability module becomes `require("./<file>")`, which runs
 // on first use. A static import of one becomes a generated module whose functions require the
 // file on their first call. A capability file takes every module it shares with the core from
-// the core's `sharedModules` export, so both see one `AccessDenied` class and one copy of any
-// module state. The build fails when two capability files would hold copies of one module.
+// the core's `sharedModules` export, so both use one `AccessDenied` class and one copy of any
+// module state. The build fails when two capability files would contain copies of one module.
 import { build } from 'esbuild';
 import { Buffer } from 'node:buffer';
 import { mkdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
-/** esbuild options of every Lambda bundle, which bench/lib/bundles.ts copies for the peers. */
+/**
+ * esbuild options of every Lambda bundle. bench/lib/bundles.ts repeats them by hand for the
+ * peer libraries' handlers, so change both together.
+ */
 export const BUNDLE_OPTIONS = {
   bundle: true,
   minify: true,
@@ -142,7 +145,7 @@ async function resolveSource(pluginBuild, args) {
   return result.errors.length === 0 && !result.external ? result.path : undefined;
 }
 
-/** Keeps capability modules out of the core: see the header of this file. */
+/** Keeps capability modules out of the core, as the header of this file describes. */
 function corePlugin(owners, options) {
   return {
     name: 'gatehouse-core',

@@ -17,7 +17,7 @@ if (!existsSync(manifestPath)) {
   process.exit(1);
 }
 
-/** Returns the local file of each file asset in an asset manifest, by its S3 object key. */
+/** Maps the S3 object key of each file asset in an asset manifest to its local path. */
 function assetPathsByObjectKey(assetsFile) {
   const paths = new Map();
   if (!existsSync(assetsFile)) {

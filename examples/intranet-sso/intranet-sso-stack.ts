@@ -47,8 +47,8 @@ export class IntranetSsoStack extends Stack {
         requestsPerIpPerFiveMinutes: 2000,
       }).attrArn,
       authorizerBundlePath: props.authorizerBundlePath,
-      // One API fits the gateway's stack easily; a nested stack per API is needed past about
-      // 18 APIs of 10 operations. This example uses it so that the synth checks the placement.
+      // One API fits in the gateway's stack, and a nested stack per API is needed only past
+      // about 18 APIs of 10 operations. This example uses it so that its synth covers nesting.
       apiPlacement: ApiPlacement.NESTED_STACK_PER_API,
     });
 

@@ -1,7 +1,7 @@
 import type { AccessRequirement, AuthorizerConfig } from '../policy/config';
 
 /**
- * A part of the access policy that a capability file implements: a requirement kind, or
+ * Part of the access policy that a capability file implements. It is a requirement kind, or
  * `certificateBinding` for JWT validators that require RFC 8705 certificate-bound tokens.
  */
 export type CapabilityFeature = AccessRequirement['kind'] | 'certificateBinding';
@@ -10,14 +10,17 @@ export type CapabilityFeature = AccessRequirement['kind'] | 'certificateBinding'
 export interface CapabilityFile {
   /** File name beside the core `index.js`. */
   readonly file: string;
-  /** Source modules, relative to the repository root, that this file contains instead of the core. */
+  /**
+   * Source modules, relative to the repository root, that this file contains and the core
+   * leaves out.
+   */
   readonly modules: readonly string[];
   /** Features whose presence in a config makes the authorizer load this file. */
   readonly features: readonly CapabilityFeature[];
 }
 
 /**
- * The capability files `scripts/build-lambdas.mjs` writes beside the core bundle. The core
+ * Capability files that `scripts/build-lambdas.mjs` writes beside the core bundle. The core
  * contains the event parsing, the decision, JWT validation, key sets, `anonymous`, `allOf`,
  * `anyOf`, the response and the log line. Every other requirement kind is in one of these
  * files, and the Gateway construct ships only the files its config uses.
@@ -44,7 +47,10 @@ export const CAPABILITY_FILES: readonly CapabilityFile[] = [
   },
 ];
 
-/** Lists every feature a config uses: the requirement kinds of its operations, nested ones included. */
+/**
+ * Lists every feature a config uses. These are the requirement kinds of its operations, nested
+ * ones included, plus backend credentials and certificate binding.
+ */
 export function featuresOf(config: AuthorizerConfig): Set<CapabilityFeature> {
   const features = new Set<CapabilityFeature>();
   const visit = (requirement: AccessRequirement): void => {

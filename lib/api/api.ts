@@ -9,7 +9,7 @@ import type { Gateway } from '../gateway/gateway';
 
 /** Placement of an API's resources, which `Gateway.addApi()` sets from `apiPlacement`. */
 export interface ApiPlacementOptions {
-  /** True to create the API's resources in a nested stack of their own. */
+  /** Whether to create the API's resources in a nested stack of their own. */
   readonly nestedStack: boolean;
 }
 
@@ -91,8 +91,8 @@ export class Api extends Construct {
   /** Name of the REST API's stage. */
   public readonly stageName: string;
   /**
-   * The nested stack that contains the REST API and its per-API resources, or `undefined`
-   * when they are in the gateway's stack.
+   * Nested stack that contains the REST API and its per-API resources, or `undefined` when
+   * they are in the gateway's stack.
    */
   public readonly nestedStack?: NestedStack;
 
@@ -120,8 +120,8 @@ export class Api extends Construct {
     this.stageName = props.stageName ?? 'live';
     this.checkStageName(this.stageName);
 
-    // The API construct itself stays in the gateway's stack, so its path, and with it the
-    // API's name in the authorizer config and the report, is the same for both placements.
+    // The API construct itself stays in the gateway's stack, so its construct path is the same
+    // for both placements. The API's name in the authorizer config and the report stays too.
     if (placement.nestedStack) {
       this.nestedStack = new NestedStack(this, 'Stack', {
         description: `Gatehouse API ${this.node.path}`,
@@ -141,8 +141,8 @@ export class Api extends Construct {
   }
 
   /**
-   * The scope of the REST API and of every other per-API resource: the nested stack, or
-   * this API when it is in the gateway's stack.
+   * Scope of the REST API and of every other per-API resource. It is the nested stack, or
+   * this API when the API is in the gateway's stack.
    * @internal
    */
   public get _resourceScope(): Construct {

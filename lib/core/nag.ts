@@ -1,5 +1,5 @@
 /**
- * Returns a resolved resource in the flat form that cdk-nag 3 uses in finding ids: a
+ * Converts a resolved resource to the flat form that cdk-nag 3 uses in finding ids. A
  * `Fn::Join` becomes its joined parts, `{ Ref: X }` becomes `<X>`, a `Fn::GetAtt` becomes
  * `<X.Attribute>` and a `Fn::ImportValue` becomes its export name.
  */

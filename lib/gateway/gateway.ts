@@ -32,12 +32,12 @@ const DEFAULT_CACHE_TTL = Duration.seconds(60);
 const MAX_CACHE_TTL = Duration.hours(1);
 const CLOUDWATCH_LOGS_POLICY = 'service-role/AmazonAPIGatewayPushToCloudWatchLogs';
 
-/** Where a gateway creates the resources of each API. */
+/** Placement of the resources of each API of a gateway: its own stack or a nested stack. */
 export enum ApiPlacement {
   /**
    * Every API's resources in the gateway's own stack. An API of 10 operations adds 27
-   * resources, so one stack holds about 18 such APIs under CloudFormation's 500-resource quota;
-   * past it the synth fails with `TooManyResourcesInGatewayStack`.
+   * resources, so one stack contains at most 18 such APIs under CloudFormation's quota of 500
+   * resources. Past the quota, the synth fails with `TooManyResourcesInGatewayStack`.
    */
   GATEWAY_STACK = 'GATEWAY_STACK',
   /**
@@ -110,9 +110,9 @@ export interface GatewayProps {
    */
   readonly cloudWatchRole?: boolean;
   /**
-   * Where the gateway creates the resources of each API. Use
-   * `ApiPlacement.NESTED_STACK_PER_API` for gateways too large for one stack: CloudFormation
-   * allows 500 resources and a 1 MB template per stack.
+   * Placement of the resources of each API. Use `ApiPlacement.NESTED_STACK_PER_API` for
+   * gateways too large for one stack, because CloudFormation allows a maximum of 500 resources
+   * and a 1 MB template per stack.
    *
    * Changing the placement of a deployed gateway changes the logical id of every API
    * resource, so CloudFormation replaces each REST API, with a new API id and execute-api
@@ -194,8 +194,8 @@ export class Gateway extends Construct {
     // The authorizer's asset must contain the config, which is complete only after every
     // API and operation is added, so the function is created when aspects run at synth.
     Aspects.of(this).add(new CreateAuthorizer(this));
-    // CDK runs construct validations after aspects and before it writes the templates, where
-    // its own TooManyResourcesInStack check is, so this error comes first.
+    // CDK runs construct validations after aspects and before it writes the templates, which
+    // is where its own TooManyResourcesInStack check runs, so this error comes first.
     this.node.addValidation({
       validate: () => {
         checkStackResourceLimit(this, this.apisInOwnStack());
@@ -235,8 +235,8 @@ export class Gateway extends Construct {
       {
         restApiName: `${Stack.of(this).stackName}-${this.node.id}-${id}`,
         // NOTE: every gateway's first API sets the account-wide logging role, so two gateways
-        // in one account both write AWS::ApiGateway::Account; pass cloudWatchRole: false to one.
-        // With nested APIs the gateway creates the role itself, in its own stack.
+        // in one account both write AWS::ApiGateway::Account. Pass cloudWatchRole: false to one.
+        // With nested APIs, the gateway creates the role itself in its own stack.
         cloudWatchRole: cloudWatchRole && !this.nestedApis,
         disableExecuteApiEndpoint: this.props.domain?.mutualTls ? true : undefined,
         deployOptions: {
@@ -355,8 +355,8 @@ export class Gateway extends Construct {
    * Creates the role API Gateway writes execution logs with and sets it on the account, in
    * the gateway's stack. Every nested API's stage depends on it, because API Gateway rejects
    * a stage with execution logging while the account has no logging role. CDK's own
-   * `cloudWatchRole` makes the account depend on the REST API instead; both orders at once
-   * would be a cycle between the gateway's stack and the nested stack.
+   * `cloudWatchRole` makes the account depend on the REST API instead, and both dependencies
+   * at once would form a cycle between the gateway's stack and the nested stack.
    */
   private createCloudWatchAccount(): void {
     const role = new iam.Role(this, 'CloudWatchRole', {

@@ -6,8 +6,8 @@ import { GatehouseValidationError } from '../core/errors';
 /**
  * Maps a nested API under the gateway's custom domain with a mapping in the API's nested
  * stack, so the gateway's stack does not grow by one mapping per API. `mappedBasePaths`
- * contains the base paths mapped so far; the domain's own duplicate check only sees mappings
- * created through `DomainName.addBasePathMapping()`.
+ * contains the base paths mapped so far, because the domain's own duplicate check covers only
+ * mappings created through `DomainName.addBasePathMapping()`.
  */
 export function mapNestedApi(
   domainName: apigw.DomainName,
@@ -25,8 +25,8 @@ export function mapNestedApi(
 
   const scope = api._resourceScope;
   const stage = api.restApi.deploymentStage;
-  // AWS::ApiGateway::BasePathMapping takes one path segment; multi-level base paths need
-  // the newer AWS::ApiGatewayV2::ApiMapping, which also serves REST APIs.
+  // AWS::ApiGateway::BasePathMapping accepts only one path segment, so a multi-level base path
+  // needs the newer AWS::ApiGatewayV2::ApiMapping, which also maps REST APIs.
   if (api.basePath.includes('/')) {
     new apigwv2.CfnApiMapping(scope, 'ApiMapping', {
       apiId: api.restApi.restApiId,

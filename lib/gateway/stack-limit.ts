@@ -4,11 +4,11 @@ import { GatehouseValidationError } from '../core/errors';
 
 /**
  * Context key of CDK's per-stack resource limit (aws-cdk-lib 2). CDK reads it in
- * `Stack.maxResources`; 0 turns its check off, and this check follows it.
+ * `Stack.maxResources`, and 0 turns off both its check and this one.
  */
 const STACK_RESOURCE_LIMIT_CONTEXT = '@aws-cdk/core:stackResourceLimit';
 
-/** CloudFormation's quota of resources in one stack, which is CDK's default limit. */
+/** Maximum number of resources in one CloudFormation stack, and CDK's default limit. */
 const CLOUDFORMATION_MAX_RESOURCES = 500;
 
 /**

@@ -121,7 +121,7 @@ function resourceOf(
  * in that template. The report prefixes the logical id of a resource in a nested stack with
  * the logical id of its `AWS::CloudFormation::Stack` resource and `/`, and lists the nested
  * template as `<stack>/<that prefix>`. CDK finds the construct by the template's file name
- * and the unprefixed id, so the nested template must be named, not the deployed stack's.
+ * and the unprefixed id, so this returns the nested template, not the deployed stack's.
  */
 function templateResourceOf(
   stack: string,

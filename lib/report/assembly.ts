@@ -16,13 +16,13 @@ export interface AssemblyStack {
   readonly id: string;
   /** Artifact id of the stack that is deployed: this stack's id, or its root stack's. */
   readonly artifactId: string;
-  /** The stack whose template contains this nested stack; undefined for a deployed stack. */
+  /** Stack whose template contains this nested stack, or undefined for a deployed stack. */
   readonly parent?: AssemblyStack;
   /** Absolute path of the stack's template file. */
   readonly templatePath: string;
   /**
-   * The template. In a nested stack's, every logical id is prefixed by the logical id of
-   * the nested stack resource and `/`, and references across the boundary are resolved.
+   * Parsed template. In a nested stack's template, every logical id is prefixed by the logical
+   * id of the nested stack resource and `/`, and references across the boundary are resolved.
    */
   readonly template: TemplateView;
   /**

@@ -9,10 +9,10 @@ type Replacement = (value: Record<string, unknown>) => unknown;
  *
  * - every logical id of the nested template gets the prefix `<nestedLogicalId>/`, because
  *   CDK derives logical ids from the path below the stack, so sibling nested stacks of the
- *   same shape use the same ids;
+ *   same shape use the same ids.
  * - in the nested template, `{ Ref: parameter }` becomes the value the parent passes in the
  *   `Parameters` of the `AWS::CloudFormation::Stack` resource, such as the parent's
- *   `{ Fn::GetAtt: [authorizer, Arn] }`;
+ *   `{ Fn::GetAtt: [authorizer, Arn] }`.
  * - in the parent template, `{ Fn::GetAtt: [nestedLogicalId, Outputs.name] }` becomes the
  *   output's value in the nested template, such as `{ Ref: <nestedLogicalId>/<restApi> }`.
  *
@@ -86,7 +86,11 @@ function getAttParts(getAtt: unknown): [string | undefined, string | undefined] 
   return [undefined, undefined];
 }
 
-/** Returns a copy of `value` with each object that `replace` maps replaced, depth first. */
+/**
+ * Returns a copy of `value` in which each object that `replace` returns a value for is
+ * replaced by that value. Objects are visited from the outside in, and a replacement is not
+ * visited again.
+ */
 function rewrite(value: unknown, replace: Replacement): unknown {
   if (Array.isArray(value)) {
     return value.map((item) => rewrite(item, replace));

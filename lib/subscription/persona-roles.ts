@@ -78,7 +78,7 @@ function restApiArn(scope: Construct, api: Api): string {
   return `arn:${stack.partition}:apigateway:${stack.region}::/restapis/${api.restApi.restApiId}`;
 }
 
-/** A resource with a trailing wildcard that the roles are granted, and what it covers. */
+/** Resource with a trailing wildcard that the roles are granted, and what it covers. */
 interface ScopedWildcard {
   readonly resource: string;
   readonly covers: string;
