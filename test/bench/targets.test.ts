@@ -102,7 +102,7 @@ describe('evaluateTargets', () => {
     expect(result?.detail).toContain('not accepted before the bound');
   });
 
-  test('new key at 5.1 s meets the target within tolerance', () => {
+  test('quiet rotation 5.1 s met within tolerance', () => {
     const entries = keySetEntries([keySetReport({ quietRotationMs: 5100 })]);
 
     const result = verdict(entries, 'new key accepted after publication (quiet) within 5000 ms');
@@ -111,7 +111,7 @@ describe('evaluateTargets', () => {
     expect(result?.detail).toBe('5100 ms (tolerance 250 ms)');
   });
 
-  test('new key at 5.3 s misses the target', () => {
+  test('quiet rotation 5.3 s missed', () => {
     const entries = keySetEntries([keySetReport({ quietRotationMs: 5300 })]);
 
     const result = verdict(entries, 'new key accepted after publication (quiet) within 5000 ms');
@@ -148,7 +148,7 @@ describe('evaluateTargets', () => {
     expect(result?.met).toBe(false);
   });
 
-  test('nested stack over 500 resources misses the quota target', () => {
+  test('nested stack over 500 resources is missed', () => {
     const reports = new Map([
       [1, [synthReport(10, 30)]],
       [100, [synthReport(1000, 2600)]],
@@ -162,7 +162,7 @@ describe('evaluateTargets', () => {
     expect(result?.met).toBe(false);
   });
 
-  test('nested stacks under the quotas meet the quota target', () => {
+  test('nested stacks within quotas are met', () => {
     const reports = new Map([[100, [{ ...synthReport(1000, 107), largestTemplateBytes: 90_000 }]]]);
 
     const result = verdict(
@@ -174,7 +174,7 @@ describe('evaluateTargets', () => {
     expect(result?.detail).toBe('107 resources in the largest template');
   });
 
-  test('a flat gateway over the quotas is no verdict', () => {
+  test('flat gateway over quotas has no verdict', () => {
     const reports = new Map([[100, [synthReport(1000, 2600)]]]);
 
     const targets = evaluateTargets(synthEntries(reports, 10)).map((item) => item.target);
@@ -310,7 +310,7 @@ function hotPathSeries(subject: string, p50: number): HotPathSeries {
 }
 
 describe('hot-path verdicts', () => {
-  test('latency ratios are figures, not targets', () => {
+  test('latency ratios are not targets', () => {
     const entries = hotPathEntries([
       hotPathSeries('node:crypto parse + checkIssued + verify', 500),
       hotPathSeries('gatehouse, new certificate per request', 800),
@@ -338,7 +338,7 @@ describe('hot-path verdicts', () => {
     expect(result?.detail).toBe('0.5 requests per decision while measuring');
   });
 
-  test('ratios are to the first subject', () => {
+  test('ratios relative to first subject', () => {
     const entries = hotPathEntries([
       hotPathSeries('node:crypto parse + checkIssued + verify', 500),
       hotPathSeries('gatehouse, returning client', 50),

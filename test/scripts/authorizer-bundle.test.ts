@@ -48,7 +48,7 @@ describe('buildAuthorizer', () => {
     );
   });
 
-  test('exports the modules the capability files share with the core', () => {
+  test('exports modules shared with capability files', () => {
     const result = buildInChild(outdir);
 
     expect(result.shared?.map((path) => path.slice(ROOT.length + 1))).toEqual([
@@ -75,7 +75,7 @@ describe('buildAuthorizer', () => {
     expect(core).toContain('require("./certificate.js")');
   });
 
-  test('fails when two capability files would copy one module', () => {
+  test('fails on a module bundled twice', () => {
     const result = buildInChild(outdir, {
       capabilities: [
         { file: 'a.js', modules: ['lambda/token-broker/connections.ts'], features: ['basic'] },
@@ -88,7 +88,7 @@ describe('buildAuthorizer', () => {
     );
   });
 
-  test('fails when a capability file imports another one', () => {
+  test('fails on imports between capability files', () => {
     const result = buildInChild(outdir, {
       capabilities: [
         { file: 'a.js', modules: ['lambda/policy/basic/index.ts'], features: ['basic'] },

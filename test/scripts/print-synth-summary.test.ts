@@ -48,12 +48,12 @@ function nestedStackIds(template: Template): string[] {
     .map(([logicalId]) => logicalId);
 }
 
-/** Returns the template file and resource count that a `nested <id>: ...` line names. */
+/** Parses the template file and resource count from the `nested <id>: ...` line of a stack. */
 function nestedLine(lines: string[], logicalId: string): { file: string; resources: number } {
   const line = lines.find((candidate) => candidate.startsWith(`    nested ${logicalId}: `));
   const match = /: (\S+\.nested\.template\.json) \((\d+) resources\)$/.exec(line ?? '');
   if (!match) {
-    throw new Error(`no line names nested stack ${logicalId}:\n${lines.join('\n')}`);
+    throw new Error(`no summary line for nested stack ${logicalId}:\n${lines.join('\n')}`);
   }
   return { file: match[1], resources: Number(match[2]) };
 }
@@ -93,7 +93,7 @@ describe('print-synth-summary', () => {
     }
   });
 
-  test('lists no nested template for the gateway stack placement', () => {
+  test('lists no nested template when flat', () => {
     assembly = synthGateway(ApiPlacement.GATEWAY_STACK);
 
     const { status, lines } = printSummary(assembly);
@@ -103,7 +103,7 @@ describe('print-synth-summary', () => {
     expect(lines.filter((line) => line.includes('nested'))).toEqual([]);
   });
 
-  test('reports a nested template missing from the assembly', () => {
+  test('reports a missing nested template', () => {
     assembly = synthGateway(ApiPlacement.NESTED_STACK_PER_API);
     const [first, second] = nestedStackIds(readTemplate(assembly, 'Shop.template.json'));
     const { file } = nestedLine(printSummary(assembly).lines, first);
@@ -116,7 +116,7 @@ describe('print-synth-summary', () => {
     expect(nestedLine(lines, second).file).toMatch(/\.nested\.template\.json$/);
   });
 
-  test('fails on a directory without a cloud assembly', () => {
+  test('fails without a cloud assembly', () => {
     assembly = mkdtempSync(join(tmpdir(), 'gatehouse-summary-'));
 
     const { status, lines } = printSummary(assembly);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
-/** A cdk-nag finding that no acknowledgement matched, as CDK's validation report lists it. */
+/** A cdk-nag finding that no acknowledgement matched, as listed in CDK's validation report. */
 export interface NagViolation {
   readonly ruleName: string;
   readonly severity: string;
@@ -19,7 +19,7 @@ export function newTestApp(): App {
 /**
  * Synthesizes `app` with the given cdk-nag packs (the AwsSolutions pack when none is given)
  * and returns the findings no acknowledgement matched, read from the validation report CDK
- * writes when a plugin fails. A synth that fails without a report rethrows its error.
+ * writes when a plugin fails. If the synth fails without writing a report, its error is rethrown.
  */
 export function nagViolations(
   app: App,

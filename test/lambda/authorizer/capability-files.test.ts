@@ -1,6 +1,7 @@
 /**
- * The split authorizer bundle: the core `index.js` and the capability files beside it, as
- * `npm run build:lambda` writes them, staged whole, without some files, or with a broken one.
+ * Tests of the split authorizer bundle, which is the core `index.js` and the capability files
+ * beside it as `npm run build:lambda` writes them. Tests stage the files whole, without some
+ * files, or with a broken one.
  */
 import {
   copyFileSync,
@@ -30,9 +31,9 @@ const AUDIENCE = 'api://orders';
 const CAPABILITY_NAMES = CAPABILITY_FILES.map(({ file }) => file);
 
 interface StageOptions {
-  /** Capability files left out of the staging directory. */
+  /** Capability files to leave out of the staging directory. */
   readonly omit?: readonly string[];
-  /** Capability files written with this text in place of the built file. */
+  /** Text to write in place of the built file, by capability file name. */
   readonly replace?: Readonly<Record<string, string>>;
 }
 
@@ -135,20 +136,20 @@ function bearer(claims: Record<string, unknown> = {}): Record<string, string> {
 }
 
 describe('built authorizer files', () => {
-  test('dist holds the core and every listed capability file', () => {
+  test('dist contains core and capability files', () => {
     const files = readdirSync(DIST).filter((file) => file.endsWith('.js'));
 
     expect(files.sort()).toEqual(['index.js', ...CAPABILITY_NAMES].sort());
   });
 
-  test.each(CAPABILITY_NAMES)('%s takes AccessDenied from the core', (file) => {
+  test.each(CAPABILITY_NAMES)('%s imports AccessDenied from the core', (file) => {
     const text = readFileSync(join(DIST, file), 'utf8');
 
     expect(text).toContain('require("./index.js")');
     expect(text).not.toContain('"AccessDenied"');
   });
 
-  test('the core defines AccessDenied', () => {
+  test('core defines AccessDenied', () => {
     const text = readFileSync(join(DIST, 'index.js'), 'utf8');
 
     expect(text).toContain('"AccessDenied"');
@@ -156,7 +157,7 @@ describe('built authorizer files', () => {
 });
 
 describe('split authorizer: core alone', () => {
-  test('allows a valid token with no capability file beside it', async () => {
+  test('allows valid token without capability files', async () => {
     const authorizer = stage(configFor(jwt), { omit: CAPABILITY_NAMES });
 
     const result = await invoke(authorizer, requestEvent({ headers: bearer() }));
@@ -164,7 +165,7 @@ describe('split authorizer: core alone', () => {
     expect(result.outcome).toBe('allow');
   });
 
-  test('denies an invalid token with its own code', async () => {
+  test('denies invalid token with its code', async () => {
     const authorizer = stage(configFor(jwt), { omit: CAPABILITY_NAMES });
 
     const result = await invoke(
@@ -219,7 +220,7 @@ describe('split authorizer: denials from capability files', () => {
     expect(result.log.code).toBe('CERTIFICATE_ISSUER_UNKNOWN');
   });
 
-  test('certificate allows a certificate of the trust store', async () => {
+  test('certificate allows trusted client certificate', async () => {
     const authorizer = stage(configFor(clientCertificate()));
 
     const result = await invoke(
@@ -348,7 +349,7 @@ describe('split authorizer: missing or broken capability file', () => {
     },
   );
 
-  test('basic.js without the evaluator denies with INTERNAL_ERROR', async () => {
+  test('basic.js without evaluator gives INTERNAL_ERROR', async () => {
     const authorizer = stage(configFor(basic, basicStores), {
       replace: { 'basic.js': 'module.exports = { evaluateBasic: "not a function" };' },
     });
@@ -360,7 +361,7 @@ describe('split authorizer: missing or broken capability file', () => {
     expect(String(result.log.reason)).toContain('not a function');
   });
 
-  test('a missing file denies on every call, not only the first', async () => {
+  test('missing file denies every call', async () => {
     const authorizer = stage(configFor(basic, basicStores), { omit: ['basic.js'] });
 
     const first = await invoke(authorizer, requestEvent());
@@ -370,7 +371,7 @@ describe('split authorizer: missing or broken capability file', () => {
     expect(second.log.code).toBe('INTERNAL_ERROR');
   });
 
-  test('anyOf still allows through a branch whose file is present', async () => {
+  test('anyOf allows through available branch', async () => {
     const authorizer = stage(configFor({ kind: 'anyOf', of: [basic, jwt] }, basicStores), {
       omit: ['basic.js'],
     });
@@ -381,7 +382,7 @@ describe('split authorizer: missing or broken capability file', () => {
   });
 });
 
-/** Returns a `backendCredential` requirement without the operation's copy of it. */
+/** Returns a `backendCredential` requirement, which the operation does not also carry. */
 function backendMarker(): AccessRequirement {
   return {
     kind: 'backendCredential',

@@ -116,7 +116,7 @@ describe('bundled authorizer: key sources', () => {
       { kind: 'jwks', url: server.jwksUrl },
       { refetchCooldownSeconds: 5 },
     );
-    // The first fetch at x.999 s: 4.001 s later, whole seconds would count 5 and refetch.
+    // The first fetch is at x.999 s. Whole seconds would count 4.001 s later as 5 s and refetch.
     const start = Math.floor(Date.now() / 1000) * 1000 + 999;
     const clock = jest.spyOn(Date, 'now');
     try {

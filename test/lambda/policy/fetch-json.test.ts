@@ -72,7 +72,7 @@ describe('fetchJsonObject', () => {
     await fetchJsonObject(url, 1000);
 
     expect(connectionHeaders).toEqual(['close', 'close']);
-    // Both sides close after the response; allow up to 2 s for the close to arrive.
+    // Both sides close after the response, so allow up to 2 s for the close to arrive.
     for (let waited = 0; sockets.size > 0 && waited < 2000; waited += 20) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -45,7 +45,7 @@ function addTenOperations(api: Api, index: number): void {
   }
 }
 
-/** Returns a gateway with nested APIs and its nested `orders` API with one operation. */
+/** Declares a gateway with nested APIs and returns it with its `orders` API of one operation. */
 function nestedGateway(stack: Stack, props: GatewayProps = {}): { gateway: Gateway; api: Api } {
   const gateway = newGateway(stack, { ...NESTED, ...props });
   const api = gateway.addApi('orders');
@@ -72,7 +72,7 @@ function parameterPassing(parent: Template, value: unknown): string {
     ([, passed]) => JSON.stringify(passed) === JSON.stringify(value),
   );
   if (!entry) {
-    throw new Error(`the parent passes no parameter with value ${JSON.stringify(value)}`);
+    throw new Error(`no nested stack parameter has value ${JSON.stringify(value)}`);
   }
   return entry[0];
 }
@@ -86,7 +86,7 @@ function logicalIdOf(template: Template, type: string): string {
 }
 
 describe('Gateway with a nested stack per API', () => {
-  test('synthesizes 100 APIs of 10 operations within the stack quotas', () => {
+  test('100 APIs stay within stack quotas', () => {
     const stack = newStack('Scale');
     const gateway = newGateway(stack, NESTED);
     for (let index = 0; index < 100; index++) {
@@ -156,7 +156,7 @@ describe('Gateway with a nested stack per API', () => {
     expect(roles.filter((role) => role.includes('apigateway.amazonaws.com'))).toHaveLength(1);
   });
 
-  test('authorizer ARN reaches the nested authorizer and permission', () => {
+  test('nested authorizer and permission get ARN', () => {
     const stack = newStack();
     const { gateway, api } = nestedGateway(stack);
 
@@ -212,7 +212,7 @@ describe('Gateway with a nested stack per API', () => {
     parent.resourceCountIs('AWS::ApiGateway::Account', 0);
   });
 
-  test('custom domain maps each API from its nested stack', () => {
+  test('domain mappings sit in nested stacks', () => {
     const stack = newStack();
     const certificate = Certificate.fromCertificateArn(
       stack,
@@ -246,7 +246,7 @@ describe('Gateway with a nested stack per API', () => {
     expect(association.WebACLArn).toBe(webAclArn);
   });
 
-  test('restApi URL is usable in the gateway stack', () => {
+  test('restApi URL usable in gateway stack', () => {
     const stack = newStack();
     const { gateway, api } = nestedGateway(stack);
     new CfnOutput(stack, 'OrdersUrl', { value: api.restApi.url });
@@ -288,7 +288,7 @@ describe('Gateway stack resource limit', () => {
     return stack;
   }
 
-  test('APIs in the gateway stack past the limit fail the synth', () => {
+  test('gateway stack past limit fails synth', () => {
     const stack = stackWithLimit(40);
     const gateway = newGateway(stack);
     addTenOperations(gateway.addApi('first'), 0);
@@ -300,12 +300,12 @@ describe('Gateway stack resource limit', () => {
     expect(error.message).toMatch(
       /^stack Test would contain \d+ resources, over the limit of 40 per stack/,
     );
-    // 26 resources per API of 10 operations, and the logging role and account setting.
+    // Each API of 10 operations adds 26 resources, and the logging role and account setting add 2.
     expect(error.message).toContain("the gateway's 2 APIs add 54 of them");
     expect(error.message).toContain('set apiPlacement: ApiPlacement.NESTED_STACK_PER_API');
   });
 
-  test('nested APIs keep the same gateway under the limit', () => {
+  test('nested APIs stay under limit', () => {
     const stack = stackWithLimit(40);
     const gateway = newGateway(stack, NESTED);
     addTenOperations(gateway.addApi('first'), 0);
@@ -316,7 +316,7 @@ describe('Gateway stack resource limit', () => {
     parent.resourceCountIs('AWS::CloudFormation::Stack', 2);
   });
 
-  test('limit 0 turns the check off, as for CDK', () => {
+  test('limit 0 disables check as in CDK', () => {
     const stack = stackWithLimit(0);
     const gateway = newGateway(stack);
     addTenOperations(gateway.addApi('first'), 0);

@@ -138,9 +138,9 @@ const ACKNOWLEDGED_ON: [string, PartOf][] = [
 ];
 
 /**
- * Declares a gateway with an `orders` and a `billing` API, placed as given, and lets
- * `addMethod` add a method to `orders` that a check reports. `acknowledge` then runs on the
- * declared parts.
+ * Returns a declaration of a gateway with `orders` and `billing` APIs, placed as given, where
+ * `addMethod` adds a method to `orders` that a check reports. The declaration then passes the
+ * parts to `acknowledge`.
  */
 function declareGateway(
   placement: ApiPlacement,
@@ -234,7 +234,7 @@ describe.each(PLACEMENTS)('GatehouseChecks acknowledgements, %s placement', (_na
     expect(error.message).toMatch(/POST \/orders of API 'orders'/);
   });
 
-  test.each(ACKNOWLEDGED_ON)('OpenUndeclaredMethod acknowledged on the %s', (_part, part) => {
+  test.each(ACKNOWLEDGED_ON)('OpenUndeclaredMethod acknowledged on %s passes', (_part, part) => {
     const app = appWithChecks();
     const reason = 'GET /debug is open while the team debugs a backend';
     const declare = declareGateway(

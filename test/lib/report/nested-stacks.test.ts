@@ -18,8 +18,8 @@ import { operation, reportOf, synthAssembly, validator } from './fixtures';
 const BACKEND = Backend.http('https://orders.internal.example.com/orders');
 
 /**
- * Declares a gateway with JWT, anonymous and subscription-key operations, an HTTP, a Lambda
- * and a mock backend, and a product over one API, with its APIs placed as given.
+ * Returns a declaration of a gateway with JWT, anonymous and subscription-key operations,
+ * HTTP, Lambda and mock backends, and a product over one API, with its APIs placed as given.
  */
 function declareShop(apiPlacement: ApiPlacement) {
   return (stack: Stack) => {
@@ -66,7 +66,7 @@ function withoutMethodIds(report: EffectivePolicyReport): unknown {
 }
 
 describe('buildReport with nested stacks', () => {
-  test('nested and flat placement report the same access', () => {
+  test('nested and flat reports match', () => {
     const flat = reportOf(declareShop(ApiPlacement.GATEWAY_STACK));
 
     const nested = reportOf(declareShop(ApiPlacement.NESTED_STACK_PER_API));
@@ -80,7 +80,7 @@ describe('buildReport with nested stacks', () => {
     );
   });
 
-  test('nested operation without the authorizer is not enforced', () => {
+  test('nested operation without authorizer not enforced', () => {
     const report = reportOf((stack) => {
       const gateway = new Gateway(stack, 'Gateway', {
         defaultPolicy: AccessPolicy.jwt(validator(stack)),
@@ -96,7 +96,7 @@ describe('buildReport with nested stacks', () => {
     expect(operation(report, 'GET', '/orders').enforced).toBe(false);
   });
 
-  test('anonymous nested gateway is listed under the root stack', () => {
+  test('anonymous nested gateway under root stack', () => {
     const report = reportOf((stack) => {
       const gateway = new Gateway(stack, 'Gateway', {
         defaultPolicy: AccessPolicy.anonymous(),
@@ -111,7 +111,7 @@ describe('buildReport with nested stacks', () => {
     expect(operation(report, 'GET', '/status').access).toEqual({ kind: 'anonymous' });
   });
 
-  test('assembly lists each nested stack after its parent', () => {
+  test('readAssemblyStacks lists nested after parent', () => {
     const assembly = synthAssembly(declareShop(ApiPlacement.NESTED_STACK_PER_API));
 
     const stacks = readAssemblyStacks(assembly);

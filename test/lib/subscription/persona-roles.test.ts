@@ -79,7 +79,7 @@ describe('SubscriptionPersonaRoles cdk-nag acknowledgements', () => {
   test.each([
     ['gateway stack', ApiPlacement.GATEWAY_STACK],
     ['nested stack per API', ApiPlacement.NESTED_STACK_PER_API],
-  ])('%s placement in a stack with a region leaves no finding', (_name, placement) => {
+  ])('%s placement with an environment leaves no finding', (_name, placement) => {
     const violations = violationsOf((stack) => declareRoles(stack, placement), ENVIRONMENT);
 
     expect(violations.map((violation) => violation.ruleName)).toEqual([]);

@@ -3,7 +3,10 @@ import { AccessDenied } from '../../../../lambda/policy/failure';
 import { parseCompactJws } from '../../../../lambda/policy/jwt/compact';
 import { encodeSegment } from '../../../support/jwt';
 
-// The reference for "canonical": decoding and encoding again gives back the same text.
+/**
+ * Returns whether a segment is canonical, which these tests define as unchanged by decoding
+ * and encoding again.
+ */
 function isCanonical(segment: string): boolean {
   return Buffer.from(segment, 'base64url').toString('base64url') === segment;
 }
@@ -11,7 +14,7 @@ function isCanonical(segment: string): boolean {
 const HEADER = encodeSegment({ alg: 'RS256', kid: 'k1' });
 const PAYLOAD = encodeSegment({ sub: 'alice' });
 
-/** True when the segment is accepted as a signature; any refusal but TOKEN_MALFORMED throws. */
+/** Returns whether a signature segment is accepted, and rethrows errors other than TOKEN_MALFORMED. */
 function acceptsSignature(segment: string): boolean {
   try {
     parseCompactJws(`${HEADER}.${PAYLOAD}.${segment}`);
@@ -29,7 +32,7 @@ describe('parseCompactJws segment decoding', () => {
   // low bits are zero or not, so trailing-bit cases come up often.
   const alphabet = ['A', 'Q', 'g', 'w', 'B', 'z', '0', '9', '-', '_', '+', '/', '=', ' ', '.', 'é'];
 
-  test('short strings: canonical ones only', () => {
+  test('accepts only canonical short strings', () => {
     const differences: string[] = [];
     const visit = (prefix: string, depth: number): void => {
       if (prefix.length > 0 && !prefix.includes('.')) {
@@ -47,7 +50,7 @@ describe('parseCompactJws segment decoding', () => {
     expect(differences).toEqual([]);
   });
 
-  test('long random strings: canonical ones only', () => {
+  test('accepts only canonical long strings', () => {
     const segment = fc
       .array(fc.constantFrom(...alphabet.filter((character) => character !== '.')), {
         minLength: 5,
@@ -80,7 +83,7 @@ describe('parseCompactJws segment decoding', () => {
 });
 
 describe('parseCompactJws header reuse', () => {
-  test('same header text, same frozen object', () => {
+  test('reuses frozen object for same header', () => {
     const header = encodeSegment({ alg: 'ES256', kid: 'reused' });
     const first = parseCompactJws(`${header}.${PAYLOAD}.AAAA`);
     const second = parseCompactJws(`${header}.${encodeSegment({ sub: 'bob' })}.AAAA`);
@@ -89,9 +92,9 @@ describe('parseCompactJws header reuse', () => {
     expect(second.payload).toEqual({ sub: 'bob' });
   });
 
-  test('non-canonical header rejected every time', () => {
-    // 22 bytes encode to 30 characters, whose last carries 4 unused bits; the next character
-    // of the alphabet sets the lowest of them.
+  test('rejects non-canonical header every time', () => {
+    // 22 bytes encode to 30 characters, and the last one carries 4 unused bits. The next
+    // character of the alphabet sets the lowest of them.
     const header = encodeSegment({ alg: 'RS256', x: 12 });
     expect(header.length % 4).not.toBe(0);
     const lastValue = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(

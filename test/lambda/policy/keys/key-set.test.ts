@@ -68,7 +68,7 @@ describe('RemoteKeySet.keysFor', () => {
     await keySet.keysFor('first', T0 + 0.999);
     server.keys = [first.jwk, second.jwk];
 
-    // 4.001 s after the first fetch: whole seconds would read this as 5 s and refetch.
+    // This is 4.001 s after the first fetch, but whole seconds would count 5 s and refetch.
     expect(keySet.keysFor('second', T0 + 5)).toEqual([]);
     expect(server.count('/jwks.json')).toBe(1);
 
@@ -84,7 +84,7 @@ describe('RemoteKeySet.keysFor', () => {
     const stale = keySet.keysFor('first', T0 + 61);
     expect(Array.isArray(stale)).toBe(true);
     expect(keySet.keysFor('first', T0 + 62)).toHaveLength(1);
-    // The refresh runs in the background; wait for the server to see it, at most 2 s.
+    // The refresh runs in the background, so wait up to 2 s for the server to receive it.
     for (let waited = 0; server.count('/jwks.json') < 2 && waited < 2000; waited += 20) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
